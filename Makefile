@@ -1,0 +1,67 @@
+# Familias — two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+PYTEST_ARGS ?=
+
+.PHONY: help install run test test-slow test-ui lint format lock bench clean
+
+help:
+	@echo "make run        inicia todo el sistema con datos de demostración (Ctrl-C lo detiene)"
+	@echo "make test       ejecuta la suite de pruebas"
+	@echo "make test-slow  pruebas lentas: caos y carga"
+	@echo "make lint       ruff, mypy e import-linter"
+	@echo "make bench      benchmarks (resultados en bench/RESULTS.md)"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Se necesita Python 3.11 o superior ($(PYTHON) es más antiguo)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# uv installs in seconds; plain pip is the fallback when uv cannot be had.
+$(STAMP): pyproject.toml $(LOCK) | $(PY)
+	@if $(PY) -m pip install --quiet --disable-pip-version-check uv >/dev/null 2>&1 && [ -x $(UV) ]; then \
+		VIRTUAL_ENV=$(VENV) $(UV) pip sync --quiet --python $(PY) $(LOCK) && \
+		VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --python $(PY) --no-deps -e . ; \
+	else \
+		echo "uv no disponible: se instala con pip (más lento)"; \
+		$(PY) -m pip install --quiet --disable-pip-version-check -r $(LOCK) && \
+		$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e . ; \
+	fi
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m deploy.local run
+
+test: $(STAMP)
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy shared workflows services cli deploy
+	$(VENV)/bin/lint-imports
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Regenerate the lock after changing dependencies in pyproject.toml.
+lock: | $(PY)
+	$(PY) -m pip install --quiet uv
+	$(UV) pip compile --quiet --universal --python-version 3.11 --all-extras pyproject.toml -o $(LOCK)
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

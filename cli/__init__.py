@@ -1,0 +1,1 @@
+"""`familias`: the operator's command line (Typer + Rich, messages in Spanish)."""

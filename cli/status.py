@@ -1,0 +1,127 @@
+"""`familias estado`: is every server and process of the stack up?"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import asyncpg
+import httpx
+import typer
+from rich.table import Table
+
+from cli.output import ExitCode, console, print_json
+from shared.bus.client import Bus
+from shared.bus.heartbeat import read_heartbeats
+from shared.db.engine import asyncpg_dsn
+from shared.settings import Settings, load_settings
+from shared.temporal import connect_temporal
+
+BACKGROUND = ("worker", "bridge", "relay-intake", "relay-plans", "relay-payments")
+SERVICES = {
+    "intake": "Servicio de ingreso",
+    "plans": "Servicio de planes",
+    "payments": "Servicio de pagos",
+    "supervision": "Consola de supervisión",
+}
+BACKGROUND_LABELS = {
+    "worker": "Worker de Temporal",
+    "bridge": "Puente bus → Temporal",
+    "relay-intake": "Relay outbox ingreso",
+    "relay-plans": "Relay outbox planes",
+    "relay-payments": "Relay outbox pagos",
+}
+
+
+@dataclass
+class Check:
+    component: str
+    ok: bool
+    detail: str
+
+
+async def _postgres(settings: Settings) -> Check:
+    try:
+        connection = await asyncpg.connect(asyncpg_dsn(settings.server_database_url), timeout=3)
+        version = await connection.fetchval("SHOW server_version")
+        await connection.close()
+        return Check("PostgreSQL", True, f"versión {version}")
+    except Exception as exc:
+        return Check("PostgreSQL", False, f"no responde: {exc}")
+
+
+async def _temporal(settings: Settings) -> Check:
+    try:
+        client = await connect_temporal(settings, wait_seconds=2)
+        await client.service_client.check_health()
+        return Check("Temporal", True, settings.effective_temporal_address)
+    except Exception as exc:
+        return Check("Temporal", False, f"no responde: {exc}")
+
+
+async def _service(settings: Settings, http: httpx.AsyncClient, name: str) -> Check:
+    url = f"{settings.service_url(name)}/readyz"
+    try:
+        response = await http.get(url)
+        body = response.json()
+    except Exception:
+        return Check(SERVICES[name], False, f"no responde en {settings.service_url(name)}")
+    failing = {k: v for k, v in body.get("dependencias", {}).items() if v != "ok"}
+    if response.status_code == 200:
+        return Check(SERVICES[name], True, settings.service_url(name))
+    return Check(SERVICES[name], False, f"no listo: {failing}")
+
+
+async def _bus_and_background(settings: Settings) -> list[Check]:
+    try:
+        bus = await Bus.connect(settings, name="cli-estado", wait_seconds=2)
+    except Exception:
+        return [Check("NATS", False, f"no responde en {settings.effective_nats_url}")] + [
+            Check(BACKGROUND_LABELS[name], False, "sin latido (NATS caído)") for name in BACKGROUND
+        ]
+    try:
+        beats = await read_heartbeats(bus)
+    finally:
+        await bus.close()
+    checks = [Check("NATS", True, settings.effective_nats_url)]
+    for name in BACKGROUND:
+        beat = beats.get(name)
+        if beat:
+            checks.append(Check(BACKGROUND_LABELS[name], True, f"pid {beat.get('pid')}"))
+        else:
+            checks.append(Check(BACKGROUND_LABELS[name], False, "sin latido reciente"))
+    return checks
+
+
+async def collect(settings: Settings) -> list[Check]:
+    async with httpx.AsyncClient(timeout=3) as http:
+        results = await asyncio.gather(
+            _postgres(settings),
+            _temporal(settings),
+            _bus_and_background(settings),
+            *(_service(settings, http, name) for name in SERVICES),
+        )
+    checks: list[Check] = []
+    for result in results:
+        checks.extend(result if isinstance(result, list) else [result])
+    return checks
+
+
+def status(
+    as_json: bool = typer.Option(False, "--json", help="Salida JSON para scripts"),
+) -> None:
+    """Muestra si cada servidor y proceso del sistema está funcionando."""
+    checks = asyncio.run(collect(load_settings()))
+    if as_json:
+        print_json([{"componente": c.component, "ok": c.ok, "detalle": c.detail} for c in checks])
+    else:
+        table = Table(title="Estado del sistema Familias")
+        table.add_column("Componente")
+        table.add_column("Estado")
+        table.add_column("Detalle")
+        for check in checks:
+            mark = "[green]funcionando[/green]" if check.ok else "[red]caído[/red]"
+            table.add_row(check.component, mark, check.detail)
+        console.print(table)
+    if not all(check.ok for check in checks):
+        raise typer.Exit(ExitCode.UNAVAILABLE)

@@ -1,0 +1,1 @@
+"""How Familias is run: the local embedded stack, containers, Kubernetes."""

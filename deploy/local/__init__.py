@@ -1,0 +1,1 @@
+"""The local stack: embedded PostgreSQL, NATS and Temporal from pip wheels, and our processes."""

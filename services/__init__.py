@@ -1,0 +1,1 @@
+"""The data-owning services (intake, plans, payments) and the supervision console."""

@@ -1,0 +1,1 @@
+"""Intake: the Ministry's nómina becomes families, members, representatives and caseloads."""

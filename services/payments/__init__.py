@@ -1,0 +1,1 @@
+"""Payments: tariffs, entitlements, payment orders, bank files, reconciliation, ledger."""

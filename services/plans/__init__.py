@@ -1,0 +1,1 @@
+"""Plans: diagnosis, intervention plan, sessions, evaluation and abandonment records."""

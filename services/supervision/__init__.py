@@ -1,0 +1,1 @@
+"""Supervision: the web console, family timelines, dashboards and reports (reads only)."""

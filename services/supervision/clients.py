@@ -1,0 +1,78 @@
+"""Supervision's view of the others: Temporal for the process, HTTP for the services' data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import httpx
+from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from shared.contracts.lifecycle import (
+    QUERY_STATE,
+    QUERY_TIMELINE,
+    LifecycleView,
+    TimelineEntry,
+    family_workflow_id,
+)
+from shared.errors import DependencyUnavailable, NotFound, error_from_code
+from shared.settings import Settings
+
+
+@dataclass
+class FamilyLifecycleReport:
+    state: LifecycleView
+    timeline: list[TimelineEntry]
+
+
+class Lifecycles:
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    async def report(self, family_id: UUID) -> FamilyLifecycleReport:
+        handle = self.client.get_workflow_handle(family_workflow_id(family_id))
+        try:
+            state = await handle.query(QUERY_STATE, result_type=LifecycleView)
+            timeline = await handle.query(QUERY_TIMELINE, result_type=list[TimelineEntry])
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise NotFound("La familia aún no tiene proceso en curso") from exc
+            raise DependencyUnavailable(f"Temporal no respondió: {exc.message}") from exc
+        except WorkflowQueryFailedError as exc:
+            raise DependencyUnavailable(f"El proceso de la familia no respondió: {exc}") from exc
+        return FamilyLifecycleReport(state=state, timeline=timeline)
+
+
+class ServiceClient:
+    """JSON over HTTP to one of our services; problem+json answers become typed errors."""
+
+    def __init__(self, base_url: str, http: httpx.AsyncClient) -> None:
+        self.base_url = base_url
+        self.http = http
+
+    async def get(self, path: str, **params: Any) -> Any:
+        try:
+            response = await self.http.get(f"{self.base_url}{path}", params=params)
+        except httpx.HTTPError as exc:
+            raise DependencyUnavailable(f"No responde {self.base_url}") from exc
+        if response.status_code >= 400:
+            body = _problem(response)
+            raise error_from_code(body.get("code", ""), body.get("detail", response.text))
+        return response.json()
+
+
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def service_clients(settings: Settings, http: httpx.AsyncClient) -> dict[str, ServiceClient]:
+    return {
+        name: ServiceClient(settings.service_url(name), http)
+        for name in ("intake", "plans", "payments")
+    }

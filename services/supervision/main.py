@@ -1,0 +1,66 @@
+"""The supervision console: `python -m services.supervision`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from services.supervision.api import router
+from services.supervision.clients import Lifecycles, service_clients
+from shared.http.app import service_app
+from shared.http.health import ReadinessCheck
+from shared.settings import Settings
+from shared.temporal import connect_temporal
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client = await connect_temporal(settings)
+        async with httpx.AsyncClient(timeout=settings.request_timeout_seconds) as http:
+            app.state.settings = settings
+            app.state.temporal = client
+            app.state.lifecycles = Lifecycles(client)
+            app.state.services = service_clients(settings, http)
+            yield
+
+    def readiness(app: FastAPI) -> Mapping[str, ReadinessCheck]:
+        async def temporal() -> None:
+            await app.state.temporal.service_client.check_health()
+
+        checks: dict[str, ReadinessCheck] = {"temporal": temporal}
+        for name, service in app.state.services.items():
+
+            async def ping(service: object = service) -> None:
+                await service.get("/healthz")  # type: ignore[attr-defined]
+
+            checks[name] = ping
+        return checks
+
+    app = service_app(
+        service="supervision",
+        title="Familias — Supervisión",
+        description="Consola de supervisión: líneas de tiempo, tableros e informes.",
+        lifespan=lifespan,
+        routers=[router],
+        readiness=readiness,
+    )
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def home() -> str:
+        return HOME_PAGE
+
+    return app
+
+
+HOME_PAGE = """<!doctype html>
+<html lang="es-CL"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Familias — Supervisión</title></head>
+<body><main><h1>Familias — Consola de supervisión</h1>
+<p>Programa Familias, Subsistema Seguridades y Oportunidades.</p>
+<ul><li><a href="/docs">API de supervisión</a></li></ul></main></body></html>"""

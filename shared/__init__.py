@@ -1,0 +1,1 @@
+"""Code every Familias process shares: settings, contracts, bus, database, HTTP errors."""

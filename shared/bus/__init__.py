@@ -1,0 +1,1 @@
+"""The one bus client: JetStream events, core-NATS commands, durable consumers, outbox relay."""

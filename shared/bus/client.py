@@ -1,0 +1,182 @@
+"""Connecting to NATS, declaring streams, and request/reply with typed messages."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
+
+import nats
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import BadRequestError, NotFoundError
+from pydantic import BaseModel, ValidationError
+
+from shared.contracts.envelope import Reply
+from shared.contracts.subjects import stream_subjects
+from shared.errors import DependencyUnavailable, DomainError, ValidationFailed
+from shared.observability import get_logger
+from shared.settings import Settings
+
+log = get_logger(__name__)
+
+ReplyT = TypeVar("ReplyT", bound=BaseModel)
+RequestT = TypeVar("RequestT", bound=BaseModel)
+
+# Long enough to cover a relay restart between publishing and marking rows sent.
+DUPLICATE_WINDOW_SECONDS = 15 * 60
+
+
+class Bus:
+    """A NATS connection with the JetStream context and the helpers every process uses."""
+
+    def __init__(self, connection: NATS, settings: Settings) -> None:
+        self.nc = connection
+        self.js: JetStreamContext = connection.jetstream()
+        self.settings = settings
+        self._subscriptions: list[Subscription] = []
+
+    @classmethod
+    async def connect(cls, settings: Settings, name: str, *, wait_seconds: float = 30.0) -> Bus:
+        """Connect, retrying while the server comes up; afterwards reconnect forever."""
+        deadline = asyncio.get_running_loop().time() + wait_seconds
+        while True:
+            try:
+                connection = await nats.connect(
+                    settings.effective_nats_url,
+                    name=name,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    connect_timeout=2,
+                    allow_reconnect=True,
+                    error_cb=_log_nats_error,
+                    disconnected_cb=_log_disconnect(name),
+                    reconnected_cb=_log_reconnect(name),
+                )
+                return cls(connection, settings)
+            except Exception as exc:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise DependencyUnavailable(
+                        f"No se pudo conectar a NATS en {settings.effective_nats_url}"
+                    ) from exc
+                await asyncio.sleep(0.5)
+
+    async def close(self) -> None:
+        for subscription in self._subscriptions:
+            try:
+                await subscription.unsubscribe()
+            except Exception as exc:
+                log.debug("unsubscribe_failed", error=str(exc))
+        if not self.nc.is_closed:
+            await self.nc.drain()
+
+    async def ensure_stream(self, owner: str) -> str:
+        """Declare (or update) the durable stream of one producer; idempotent."""
+        config = StreamConfig(
+            name=self.settings.stream_name(owner),
+            subjects=[f"{self.settings.stream_prefix}{s}" for s in stream_subjects(owner)],
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            max_age=400 * 24 * 3600,
+        )
+        try:
+            await self.js.add_stream(config)
+        except BadRequestError:
+            await self.js.update_stream(config)
+        return config.name or ""
+
+    async def ensure_streams(self, owners: Iterable[str]) -> None:
+        for owner in owners:
+            await self.ensure_stream(owner)
+
+    def subject(self, subject: str) -> str:
+        """Subjects are prefixed in tests so parallel stacks never cross."""
+        return f"{self.settings.stream_prefix}{subject}"
+
+    async def request(
+        self,
+        subject: str,
+        request: BaseModel,
+        reply_model: type[ReplyT],
+        *,
+        timeout: float | None = None,
+    ) -> ReplyT:
+        """Send a command or query and return the typed answer; domain errors are re-raised."""
+        try:
+            message = await self.nc.request(
+                self.subject(subject),
+                request.model_dump_json().encode(),
+                timeout=timeout or self.settings.request_timeout_seconds,
+            )
+        except NoRespondersError as exc:
+            raise DependencyUnavailable(f"Nadie atiende {subject} en este momento") from exc
+        except NatsTimeoutError as exc:
+            raise DependencyUnavailable(f"Sin respuesta a {subject} a tiempo") from exc
+        return Reply.model_validate_json(message.data).unwrap(reply_model)
+
+    async def serve(
+        self,
+        subject: str,
+        request_model: type[RequestT],
+        handler: Callable[[RequestT], Awaitable[BaseModel]],
+        *,
+        queue: str,
+    ) -> None:
+        """Answer requests on `subject` within a queue group, so replicas share the load."""
+
+        async def on_message(message: Msg) -> None:
+            reply = await _answer(subject, message.data, request_model, handler)
+            if message.reply:
+                await message.respond(reply.model_dump_json().encode())
+
+        subscription = await self.nc.subscribe(self.subject(subject), queue=queue, cb=on_message)
+        self._subscriptions.append(subscription)
+
+    async def drop_stream(self, owner: str) -> None:
+        try:
+            await self.js.delete_stream(self.settings.stream_name(owner))
+        except NotFoundError:
+            pass
+
+
+async def _answer(
+    subject: str,
+    data: bytes,
+    request_model: type[RequestT],
+    handler: Callable[[RequestT], Awaitable[BaseModel]],
+) -> Reply:
+    try:
+        request = request_model.model_validate_json(data)
+    except ValidationError as exc:
+        return Reply.failure(ValidationFailed(f"Solicitud mal formada para {subject}: {exc}"))
+    try:
+        return Reply.success(await handler(request))
+    except DomainError as exc:
+        return Reply.failure(exc)
+    except Exception as exc:
+        log.exception("command_failed", subject=subject)
+        return Reply.failure(DependencyUnavailable(f"Error interno al atender {subject}: {exc}"))
+
+
+async def _log_nats_error(exc: Exception) -> None:
+    log.warning("nats_error", error=str(exc))
+
+
+def _log_disconnect(name: str) -> Callable[[], Awaitable[None]]:
+    async def callback() -> None:
+        log.warning("nats_disconnected", client=name)
+
+    return callback
+
+
+def _log_reconnect(name: str) -> Callable[[], Awaitable[None]]:
+    async def callback() -> None:
+        log.info("nats_reconnected", client=name)
+
+    return callback

@@ -1,0 +1,1 @@
+"""Messages that cross a process boundary: one module per owner, plus subjects."""

@@ -1,0 +1,62 @@
+"""The family workflow's operator interface: its input, `estado` and `linea_de_tiempo`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Final
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+WORKFLOW_TYPE: Final = "FamilyLifecycle"
+SIGNAL_EVENT: Final = "evento"
+QUERY_STATE: Final = "estado"
+QUERY_TIMELINE: Final = "linea_de_tiempo"
+
+
+def family_workflow_id(family_id: UUID | str) -> str:
+    return f"family-lifecycle:{family_id}"
+
+
+class FamilyLifecycleInput(BaseModel):
+    family_id: UUID
+    comuna: str
+    cohort_year: int
+    referred_on: date
+
+
+class TimelineEntry(BaseModel):
+    """One line of a family's history as supervisors read it."""
+
+    at: datetime
+    kind: str
+    description: str
+    actor: str = "sistema"
+    event_id: UUID | None = None
+
+
+class LifecycleView(BaseModel):
+    """Answer to the `estado` query."""
+
+    family_id: UUID
+    comuna: str
+    phase: str
+    phase_label: str
+    phase_since: datetime
+    waiting_for: str | None = None
+    next_deadline: datetime | None = None
+    plan_month: int | None = None
+    exit_cause: str | None = None
+    pending_tasks: list[str] = Field(default_factory=list)
+
+
+# Custom search attributes, registered on the dev server at start and on the test server
+# by the fixtures, so staff can list e.g. families in diagnosis past their deadline.
+SEARCH_ATTRIBUTES: Final = {
+    "Phase": "Keyword",
+    "Comuna": "Keyword",
+    "CohortYear": "Int",
+    "PlanMonth": "Int",
+    "ApoyoFamiliar": "Keyword",
+    "NextDeadline": "Datetime",
+}

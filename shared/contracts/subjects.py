@@ -1,0 +1,51 @@
+"""Bus subjects: `<owner>.<evt|cmd|qry>.v<major>.<aggregate>.<action>`, one stream per producer."""
+
+from __future__ import annotations
+
+from typing import Final
+
+OWNERS: Final = ("intake", "plans", "payments", "lifecycle")
+
+
+def stream_subjects(owner: str) -> list[str]:
+    """Subjects captured by one producer's JetStream stream."""
+    return [f"{owner}.evt.>"]
+
+
+def owner_of(subject: str) -> str:
+    return subject.split(".", 1)[0]
+
+
+# intake
+FAMILY_REFERRED: Final = "intake.evt.v1.family.referred"
+FAMILY_ASSIGNED: Final = "intake.evt.v1.family.assigned"
+FAMILY_CONTACTED: Final = "intake.evt.v1.family.contacted"
+FAMILY_INVITED: Final = "intake.evt.v1.family.invited"
+FAMILY_COMMITTED: Final = "intake.evt.v1.family.committed"
+FAMILY_REPRESENTATIVE_CHANGED: Final = "intake.evt.v1.family.representative_changed"
+FAMILY_MOVED: Final = "intake.evt.v1.family.moved"
+INTAKE_FAMILY_GET: Final = "intake.qry.v1.family.get"
+INTAKE_FAMILY_CLOSE: Final = "intake.cmd.v1.family.close"
+
+# plans
+CASE_OPEN: Final = "plans.cmd.v1.case.open"
+DIAGNOSIS_COMPLETED: Final = "plans.evt.v1.diagnosis.completed"
+PLAN_SIGNED: Final = "plans.evt.v1.plan.signed"
+SESSION_RECORDED: Final = "plans.evt.v1.session.recorded"
+EVALUATION_COMPLETED: Final = "plans.evt.v1.evaluation.completed"
+ABANDONMENT_REPORTED: Final = "plans.evt.v1.abandonment.reported"
+SESSIONS_IN_MONTH: Final = "plans.qry.v1.sessions.month"
+
+# payments
+ENTITLEMENT_REGISTER: Final = "payments.cmd.v1.entitlement.register"
+ORDER_CREATED: Final = "payments.evt.v1.order.created"
+TRANSFER_SETTLED: Final = "payments.evt.v1.transfer.settled"
+TRANSFER_REJECTED: Final = "payments.evt.v1.transfer.rejected"
+TRANSFER_EXPIRED: Final = "payments.evt.v1.transfer.expired"
+
+# lifecycle (published by a workflow activity)
+PHASE_CHANGED: Final = "lifecycle.evt.v1.family.phase_changed"
+FAMILY_EXITED: Final = "lifecycle.evt.v1.family.exited"
+
+# Subjects the bridge turns into signals to a family's workflow.
+BRIDGED_STREAM_OWNERS: Final = ("intake", "plans", "payments")

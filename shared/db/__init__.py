@@ -1,0 +1,1 @@
+"""Async SQLAlchemy engine, declarative base helpers, outbox, command log, migrations."""

@@ -1,0 +1,87 @@
+"""Commands applied once: the first answer to a key is stored and returned to every retry."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import column, select, table
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.contracts.envelope import CommandRequest
+from shared.errors import IdempotencyMismatch
+
+ResponseT = TypeVar("ResponseT", bound=BaseModel)
+
+command_log_table = table(
+    "command_log",
+    column("idempotency_key"),
+    column("subject"),
+    column("request_hash"),
+    column("response", JSONB),
+)
+
+
+def request_hash(request: CommandRequest) -> str:
+    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def run_once(
+    factory: async_sessionmaker[AsyncSession],
+    request: CommandRequest,
+    response_model: type[ResponseT],
+    apply: Callable[[AsyncSession], Awaitable[ResponseT]],
+) -> ResponseT:
+    """Run `apply` and record its answer in one transaction, unless the key was seen before.
+
+    Two concurrent first requests race on the primary key: the loser's transaction fails on
+    the insert, rolls back everything `apply` did, and the retry returns the winner's answer.
+    """
+    digest = request_hash(request)
+    attempts = 3
+    for attempt in range(attempts):
+        try:
+            async with factory() as session, session.begin():
+                previous = (
+                    await session.execute(
+                        select(
+                            command_log_table.c.request_hash, command_log_table.c.response
+                        ).where(command_log_table.c.idempotency_key == request.idempotency_key)
+                    )
+                ).first()
+                if previous is not None:
+                    if previous.request_hash != digest:
+                        raise IdempotencyMismatch(
+                            "La clave de idempotencia ya se usó con otra solicitud; no se aplicó",
+                            idempotency_key=request.idempotency_key,
+                        )
+                    return response_model.model_validate(previous.response)
+                response = await apply(session)
+                inserted = await session.execute(
+                    insert(command_log_table)
+                    .values(
+                        idempotency_key=request.idempotency_key,
+                        subject=request.subject,
+                        request_hash=digest,
+                        response=response.model_dump(mode="json"),
+                    )
+                    .on_conflict_do_nothing()
+                    .returning(command_log_table.c.idempotency_key)
+                )
+                if inserted.first() is None:
+                    raise _LostRace
+                return response
+        except (_LostRace, IntegrityError):
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+class _LostRace(Exception):
+    """Another request with the same key committed first; ours is rolled back."""

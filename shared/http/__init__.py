@@ -1,0 +1,1 @@
+"""HTTP pieces every FastAPI service shares: problem+json errors, health, readiness."""

@@ -1,0 +1,105 @@
+"""One HTTP error shape: RFC 9457 problem+json, with Spanish titles and details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.errors import DomainError
+from shared.observability import get_logger
+
+log = get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+_PYDANTIC_MESSAGES = {
+    "missing": "campo obligatorio",
+    "string_too_short": "texto demasiado corto",
+    "string_too_long": "texto demasiado largo",
+    "string_type": "debe ser texto",
+    "int_parsing": "debe ser un número entero",
+    "int_type": "debe ser un número entero",
+    "float_parsing": "debe ser un número",
+    "date_from_datetime_parsing": "fecha no válida (use AAAA-MM-DD)",
+    "date_parsing": "fecha no válida (use AAAA-MM-DD)",
+    "datetime_parsing": "fecha y hora no válidas",
+    "uuid_parsing": "identificador no válido",
+    "enum": "valor no permitido",
+    "literal_error": "valor no permitido",
+    "greater_than_equal": "valor demasiado pequeño",
+    "less_than_equal": "valor demasiado grande",
+    "greater_than": "valor demasiado pequeño",
+    "less_than": "valor demasiado grande",
+    "extra_forbidden": "campo no reconocido",
+    "json_invalid": "JSON no válido",
+    "model_attributes_type": "se esperaba un objeto",
+    "dict_type": "se esperaba un objeto",
+    "list_type": "se esperaba una lista",
+    "bool_parsing": "debe ser verdadero o falso",
+    "value_error": "valor no válido",
+}
+
+
+def problem(status: int, title: str, detail: str, *, code: str, **extra: Any) -> JSONResponse:
+    body = {"type": f"urn:familias:error:{code}", "title": title, "status": status}
+    body |= {"detail": detail, "code": code, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    errors = []
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        kind = str(error.get("type", ""))
+        message = _PYDANTIC_MESSAGES.get(kind)
+        if kind == "value_error" and error.get("ctx", {}).get("error"):
+            message = str(error["ctx"]["error"])
+        errors.append({"campo": location, "motivo": message or str(error.get("msg", kind))})
+    return errors
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        details = {k: v for k, v in exc.details.items() if _is_json_scalar_or_list(v)}
+        return problem(exc.http_status, exc.title, exc.message, code=exc.code, **details)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _field_errors(exc)
+        detail = "; ".join(f"{e['campo']}: {e['motivo']}" for e in errors) or "Datos no válidos"
+        return problem(422, "Datos no válidos", detail, code="validacion", errores=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {
+            404: "No encontrado",
+            405: "Método no permitido",
+            401: "No autenticado",
+            403: "No autorizado",
+        }
+        title = titles.get(exc.status_code, "Error")
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "La ruta solicitada no existe"
+        if exc.status_code == 405:
+            detail = "Método no permitido en esta ruta"
+        return problem(exc.status_code, title, detail, code=f"http_{exc.status_code}")
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected_error")
+        return problem(
+            500,
+            "Error interno",
+            "Ocurrió un error inesperado; quedó registrado para revisión",
+            code="error_interno",
+        )
+
+
+def _is_json_scalar_or_list(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool | list | dict) or value is None

@@ -1,0 +1,154 @@
+"""Settings shared by every process, read from `FAMILIAS_*` environment variables.
+
+`DATABASE_URL`, `NATS_URL` and `TEMPORAL_ADDRESS` (without prefix) point the whole stack at
+servers that already run; without them the local launcher starts its own embedded servers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+ServiceName = Literal["intake", "plans", "payments"]
+SERVICES: tuple[ServiceName, ...] = ("intake", "plans", "payments")
+
+DEFAULT_POSTGRES_PORT = 15432
+DEFAULT_NATS_PORT = 14222
+DEFAULT_TEMPORAL_PORT = 17233
+
+
+class Settings(BaseSettings):
+    """The one settings class. Every port, URL and path of the stack lives here."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FAMILIAS_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path(".data")
+    host: str = "127.0.0.1"
+
+    postgres_port: int = Field(DEFAULT_POSTGRES_PORT, ge=1, le=65535)
+    nats_port: int = Field(DEFAULT_NATS_PORT, ge=1, le=65535)
+    nats_monitor_port: int = Field(18222, ge=1, le=65535)
+    temporal_port: int = Field(DEFAULT_TEMPORAL_PORT, ge=1, le=65535)
+    temporal_ui_port: int = Field(18233, ge=1, le=65535)
+
+    supervision_port: int = Field(8000, ge=1, le=65535)
+    intake_port: int = Field(8001, ge=1, le=65535)
+    plans_port: int = Field(8002, ge=1, le=65535)
+    payments_port: int = Field(8003, ge=1, le=65535)
+
+    database_url: str | None = Field(
+        None, validation_alias=AliasChoices("DATABASE_URL", "FAMILIAS_DATABASE_URL")
+    )
+    database_prefix: str = ""
+    nats_url: str | None = Field(
+        None, validation_alias=AliasChoices("NATS_URL", "FAMILIAS_NATS_URL")
+    )
+    temporal_address: str | None = Field(
+        None, validation_alias=AliasChoices("TEMPORAL_ADDRESS", "FAMILIAS_TEMPORAL_ADDRESS")
+    )
+    temporal_namespace: str = "familias"
+    temporal_task_queue: str = "familias"
+    stream_prefix: str = ""
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "console", "json"] = "auto"
+
+    request_timeout_seconds: float = Field(5.0, gt=0)
+    relay_batch_size: int = Field(1000, ge=1, le=10_000)
+    relay_poll_seconds: float = Field(1.0, gt=0)
+    heartbeat_seconds: float = Field(5.0, gt=0)
+    timezone: str = "America/Santiago"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_postgres(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        url = make_url(value)
+        if not url.drivername.startswith("postgres"):
+            raise ValueError("debe ser una URL postgresql://")
+        return value
+
+    @field_validator("nats_url")
+    @classmethod
+    def _nats_url_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("nats://", "tls://")):
+            raise ValueError("debe empezar con nats:// o tls://")
+        return value
+
+    @property
+    def uses_external_postgres(self) -> bool:
+        return self.database_url is not None
+
+    @property
+    def uses_external_nats(self) -> bool:
+        return self.nats_url is not None
+
+    @property
+    def uses_external_temporal(self) -> bool:
+        return self.temporal_address is not None
+
+    @property
+    def server_database_url(self) -> str:
+        """URL of the PostgreSQL server's maintenance database (asyncpg driver)."""
+        if self.database_url is not None:
+            url = make_url(self.database_url).set(drivername="postgresql+asyncpg")
+        else:
+            url = make_url(
+                f"postgresql+asyncpg://postgres@{self.host}:{self.postgres_port}/postgres"
+            )
+        return url.render_as_string(hide_password=False)
+
+    def service_database_name(self, service: ServiceName) -> str:
+        return f"{self.database_prefix}{service}"
+
+    def service_database_url(self, service: ServiceName) -> str:
+        """Each service owns one database on the server, named after it."""
+        url = make_url(self.server_database_url).set(database=self.service_database_name(service))
+        return url.render_as_string(hide_password=False)
+
+    @property
+    def effective_nats_url(self) -> str:
+        return self.nats_url or f"nats://{self.host}:{self.nats_port}"
+
+    @property
+    def effective_temporal_address(self) -> str:
+        return self.temporal_address or f"{self.host}:{self.temporal_port}"
+
+    def service_url(self, service: str) -> str:
+        port: int = getattr(self, f"{service}_port")
+        return f"http://{self.host}:{port}"
+
+    def stream_name(self, owner: str) -> str:
+        """JetStream stream of one producer, e.g. `INTAKE_EVT`."""
+        return f"{self.stream_prefix}{owner.upper()}_EVT"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+
+def load_settings() -> Settings:
+    return Settings()
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes a child process read the same settings."""
+    env: dict[str, str] = {}
+    aliases = {
+        "database_url": "DATABASE_URL",
+        "nats_url": "NATS_URL",
+        "temporal_address": "TEMPORAL_ADDRESS",
+    }
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        env[aliases.get(name, f"FAMILIAS_{name.upper()}")] = str(value)
+    return env

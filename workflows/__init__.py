@@ -1,0 +1,1 @@
+"""The processes Familias drives on Temporal: one FamilyLifecycle per family, PaymentCycle."""

@@ -1,0 +1,1 @@
+"""FamilyLifecycle: the 24-month process of one family."""

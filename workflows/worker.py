@@ -1,0 +1,48 @@
+"""The Temporal worker process: `python -m workflows.worker`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from temporalio.worker import Worker
+
+from shared.bus.client import Bus
+from shared.bus.heartbeat import Heartbeat
+from shared.observability import get_logger
+from shared.process import run_process
+from shared.settings import Settings
+from shared.temporal import connect_temporal
+from workflows.family.activities import LifecycleActivities
+from workflows.family.workflow import FamilyLifecycle
+
+log = get_logger(__name__)
+
+WORKFLOWS = [FamilyLifecycle]
+
+
+def activities_for(bus: Bus) -> Sequence[Callable[..., Any]]:
+    lifecycle = LifecycleActivities(bus)
+    return [lifecycle.open_case]
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+    bus = await Bus.connect(settings, name="worker")
+    client = await connect_temporal(settings)
+    worker = Worker(
+        client,
+        task_queue=settings.temporal_task_queue,
+        workflows=WORKFLOWS,
+        activities=activities_for(bus),
+        graceful_shutdown_timeout=timedelta(seconds=5),
+    )
+    async with Heartbeat(bus, "worker", settings.heartbeat_seconds).running(), worker:
+        log.info("worker_started", task_queue=settings.temporal_task_queue)
+        await stop.wait()
+    await bus.close()
+
+
+if __name__ == "__main__":
+    run_process("worker", run_worker)
