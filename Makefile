@@ -25,8 +25,9 @@ $(PY):
 # uv installs in seconds; plain pip is the fallback when uv cannot be had.
 $(STAMP): pyproject.toml $(LOCK) | $(PY)
 	@if $(PY) -m pip install --quiet --disable-pip-version-check uv >/dev/null 2>&1 && [ -x $(UV) ]; then \
-		VIRTUAL_ENV=$(VENV) $(UV) pip sync --quiet --python $(PY) $(LOCK) && \
-		VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --python $(PY) --no-deps -e . ; \
+		VIRTUAL_ENV=$(VENV) $(UV) pip sync --quiet --compile-bytecode --python $(PY) $(LOCK) && \
+		VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --python $(PY) --no-deps -e . && \
+		$(PY) -m compileall -q shared services workflows cli deploy ; \
 	else \
 		echo "uv no disponible: se instala con pip (más lento)"; \
 		$(PY) -m pip install --quiet --disable-pip-version-check -r $(LOCK) && \

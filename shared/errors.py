@@ -18,7 +18,9 @@ class DomainError(Exception):
         self.details = details
 
 
-class ValidationFailed(DomainError):
+class ValidationFailed(DomainError, ValueError):
+    """Also a ValueError, so pydantic validators report it against the field."""
+
     code = "validacion"
     http_status = 422
     title = "Datos no válidos"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from shared.observability import configure_logging
 from shared.settings import Settings, load_settings
@@ -24,3 +26,14 @@ def run_process(name: str, main: Main) -> None:
         await main(settings, stop)
 
     asyncio.run(supervised())
+
+
+def ready_file(settings: Settings, name: str) -> Path:
+    return settings.data_dir / "run" / f"{name}.ready"
+
+
+def mark_ready(settings: Settings, name: str) -> None:
+    """Tell the launcher this process is connected to everything it needs."""
+    path = ready_file(settings, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(str(os.getpid()))

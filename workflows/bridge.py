@@ -35,7 +35,7 @@ from shared.contracts.lifecycle import (
     family_workflow_id,
 )
 from shared.observability import get_logger
-from shared.process import run_process
+from shared.process import mark_ready, run_process
 from shared.settings import Settings
 from shared.temporal import connect_temporal
 from workflows.family.search import COHORT_YEAR, COMUNA, PHASE
@@ -114,6 +114,7 @@ async def run_bridge(settings: Settings, stop: asyncio.Event) -> None:
     ]
     heartbeat = Heartbeat(bus, "bridge", settings.heartbeat_seconds)
     async with heartbeat.running(lambda: f'{{"entregados": {bridge.delivered}}}'):
+        mark_ready(settings, "bridge")
         await asyncio.gather(*consumers)
     await bus.close()
 

@@ -12,7 +12,7 @@ from temporalio.worker import Worker
 from shared.bus.client import Bus
 from shared.bus.heartbeat import Heartbeat
 from shared.observability import get_logger
-from shared.process import run_process
+from shared.process import mark_ready, run_process
 from shared.settings import Settings
 from shared.temporal import connect_temporal
 from workflows.family.activities import LifecycleActivities
@@ -40,6 +40,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     )
     async with Heartbeat(bus, "worker", settings.heartbeat_seconds).running(), worker:
         log.info("worker_started", task_queue=settings.temporal_task_queue)
+        mark_ready(settings, "worker")
         await stop.wait()
     await bus.close()
 

@@ -34,6 +34,9 @@ def main() -> int:
     except StartupError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        print(f"Error: no se pudo iniciar: {exc}", file=sys.stderr)
+        return 1
     if args.command == "run" and not args.sin_demo:
         try:
             created = load_demo_data(stack.settings)

@@ -43,6 +43,8 @@ class ProcessSpec:
     stop_signal: int = signal.SIGTERM
     stop_timeout: float = 10.0
     description: str = ""
+    # Higher tiers stop first, all of a tier at once: our processes before the servers.
+    tier: int = 1
 
 
 def _die_with_parent(stop_signal: int) -> Callable[[], None]:
@@ -140,13 +142,20 @@ class ManagedProcess:
                 pass
 
     def stop(self) -> None:
+        self.request_stop()
+        self.wait_stopped()
+
+    def request_stop(self) -> None:
         self.stopping = True
-        if not self.alive() or self.popen is None:
-            return
         self.signal(self.spec.stop_signal)
+
+    def wait_stopped(self) -> None:
+        if self.popen is None:
+            return
         try:
             self.popen.wait(timeout=self.spec.stop_timeout)
         except subprocess.TimeoutExpired:
+            self.supervisor.say(f"{self.spec.name} no se detuvo a tiempo; se fuerza")
             self.signal(signal.SIGKILL)
             self.popen.wait(timeout=5)
 
@@ -246,8 +255,12 @@ class Supervisor:
 
     def stop_all(self) -> None:
         self._stopping.set()
-        for process in reversed(list(self.processes.values())):
-            process.stop()
+        for tier in sorted({p.spec.tier for p in self.processes.values()}, reverse=True):
+            group = [p for p in self.processes.values() if p.spec.tier == tier]
+            for process in group:
+                process.request_stop()
+            for process in group:
+                process.wait_stopped()
         with self._lock:
             for log_file in self._log_files.values():
                 log_file.close()

@@ -162,6 +162,7 @@ def postgres_spec(settings: Settings, pgdata: Path, *, fast: bool = False) -> Pr
         ready_timeout=30,
         stop_signal=signal.SIGINT,  # fast shutdown: SIGTERM would wait for every client
         description=f"PostgreSQL en {settings.host}:{settings.postgres_port}",
+        tier=0,
     )
 
 
@@ -190,6 +191,7 @@ def nats_spec(settings: Settings, store_dir: Path) -> ProcessSpec:
         ready=ready,
         ready_timeout=20,
         description=f"NATS JetStream en {settings.host}:{settings.nats_port}",
+        tier=0,
     )
 
 
@@ -239,4 +241,5 @@ def temporal_spec(
         ready=ready,
         ready_timeout=60,
         description=f"Temporal en {address}",
+        tier=0,
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 from deploy.local.ports import taken_ports
 from deploy.local.processes import ProcessSpec, StartupError, Supervisor
 from deploy.local.servers import nats_spec, postgres_spec, temporal_spec
+from shared.process import ready_file
 from shared.settings import Settings, settings_env
 
 HTTP_SERVICES = ("intake", "plans", "payments", "supervision")
@@ -39,6 +40,11 @@ LABELS = {
     "plans": "Servicio de planes",
     "payments": "Servicio de pagos",
     "supervision": "Consola de supervisión",
+    "worker": "Worker de Temporal",
+    "bridge": "Puente bus → Temporal",
+    "relay-intake": "Relay del outbox de ingreso",
+    "relay-plans": "Relay del outbox de planes",
+    "relay-payments": "Relay del outbox de pagos",
 }
 
 
@@ -108,13 +114,19 @@ class LocalStack:
             )
 
     def process_spec(self, name: str) -> ProcessSpec:
-        ready = None
         if name in HTTP_SERVICES:
             port = getattr(self.settings, f"{name}_port")
             url = f"http://{self.settings.host}:{port}/readyz"
 
             def ready() -> bool:
                 return _http_ok(url)
+
+        else:
+            marker = ready_file(self.settings, name)
+
+            def ready() -> bool:
+                process = self.supervisor.processes.get(name)
+                return process is not None and marker.read_text() == str(process.pid)
 
         return ProcessSpec(
             name=name,
@@ -124,6 +136,7 @@ class LocalStack:
             ready=ready,
             ready_timeout=90,
             description=LABELS.get(name, name),
+            tier=1 if name in HTTP_SERVICES else 2,
         )
 
     def child_env(self) -> dict[str, str]:

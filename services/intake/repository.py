@@ -44,4 +44,4 @@ async def active_families_of(session: AsyncSession, runs: Sequence[str]) -> dict
         .join(Family, Member.family_id == Family.id)
         .where(Member.run.in_(runs), Family.status == "active")
     )
-    return {run: family for run, family in rows.tuples()}
+    return {run: family for run, family in rows}

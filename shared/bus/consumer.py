@@ -55,16 +55,20 @@ async def consume(
         ),
     )
     log.info("consumer_started", stream=stream, durable=durable)
-    while not stop.is_set():
-        try:
-            messages = await subscription.fetch(batch, timeout=1.0)
-        except NatsTimeoutError:
-            continue
-        except Exception as exc:
-            log.warning("consumer_fetch_failed", durable=durable, error=repr(exc))
-            await asyncio.sleep(1.0)
-            continue
-        await _handle_batch(messages, handler, durable)
+    try:
+        while not stop.is_set():
+            try:
+                messages = await subscription.fetch(batch, timeout=1.0)
+            except (NatsTimeoutError, TimeoutError):
+                continue
+            except Exception as exc:
+                log.warning("consumer_fetch_failed", durable=durable, error=repr(exc))
+                await asyncio.sleep(1.0)
+                continue
+            await _handle_batch(messages, handler, durable)
+    finally:
+        # A pending pull request would otherwise hold the connection's drain for 30 s.
+        await subscription.unsubscribe()
 
 
 async def _handle_batch(messages: list[Msg], handler: EnvelopeHandler, durable: str) -> None:

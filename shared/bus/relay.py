@@ -23,7 +23,7 @@ from shared.bus.heartbeat import Heartbeat
 from shared.db.base import OUTBOX_NOTIFY_CHANNEL
 from shared.db.engine import asyncpg_dsn
 from shared.observability import get_logger
-from shared.process import run_process
+from shared.process import mark_ready, run_process
 from shared.settings import SERVICES, ServiceName, Settings
 
 log = get_logger(__name__)
@@ -165,6 +165,8 @@ def main() -> None:
         )
         heartbeat = Heartbeat(bus, f"relay-{service}", settings.heartbeat_seconds)
         async with heartbeat.running(lambda: json.dumps({"publicados": relay.stats.published})):
+            await bus.ensure_stream(service)
+            mark_ready(settings, f"relay-{service}")
             await relay.run(stop)
         await bus.close()
 
