@@ -95,7 +95,7 @@ async def _bus_and_background(settings: Settings) -> list[Check]:
 
 async def collect(settings: Settings) -> list[Check]:
     async with httpx.AsyncClient(timeout=3) as http:
-        results = await asyncio.gather(
+        results: list[Check | list[Check]] = await asyncio.gather(
             _postgres(settings),
             _temporal(settings),
             _bus_and_background(settings),

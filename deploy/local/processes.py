@@ -7,6 +7,7 @@ them in order) and receive SIGTERM if the launcher dies, so none is ever left or
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -136,10 +137,8 @@ class ManagedProcess:
 
     def signal(self, sig: int) -> None:
         if self.alive() and self.popen is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self.popen.pid, sig)
-            except ProcessLookupError:
-                pass
 
     def stop(self) -> None:
         self.request_stop()

@@ -147,8 +147,16 @@ def postgres_spec(settings: Settings, pgdata: Path, *, fast: bool = False) -> Pr
     def ready() -> bool:
         return (
             subprocess.run(
-                [str(pg_isready), "-q", "-U", "postgres", "-h", settings.host, "-p",
-                 str(settings.postgres_port)],
+                [
+                    str(pg_isready),
+                    "-q",
+                    "-U",
+                    "postgres",
+                    "-h",
+                    settings.host,
+                    "-p",
+                    str(settings.postgres_port),
+                ],
                 check=False,
             ).returncode
             == 0

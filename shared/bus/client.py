@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
 import nats
-from nats.aio.client import Client as NATS
+from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.errors import NoRespondersError
@@ -35,7 +36,7 @@ DUPLICATE_WINDOW_SECONDS = 15 * 60
 class Bus:
     """A NATS connection with the JetStream context and the helpers every process uses."""
 
-    def __init__(self, connection: NATS, settings: Settings) -> None:
+    def __init__(self, connection: NatsClient, settings: Settings) -> None:
         self.nc = connection
         self.js: JetStreamContext = connection.jetstream()
         self.settings = settings
@@ -139,10 +140,8 @@ class Bus:
         self._subscriptions.append(subscription)
 
     async def drop_stream(self, owner: str) -> None:
-        try:
+        with contextlib.suppress(NotFoundError):
             await self.js.delete_stream(self.settings.stream_name(owner))
-        except NotFoundError:
-            pass
 
 
 async def _answer(

@@ -40,7 +40,7 @@ class OutboxMixin:
     published_at: Mapped[datetime | None] = mapped_column(default=None)
 
     @declared_attr.directive
-    def __table_args__(cls) -> tuple[Any, ...]:
+    def __table_args__(self) -> tuple[Any, ...]:
         return (
             Index(
                 "ix_outbox_unpublished",

@@ -108,10 +108,20 @@ async def test_the_same_event_delivered_twice_starts_one_workflow_and_records_on
         )
     ]
     assert len(runs) == 1
-    assert await query_plans(
-        system, "SELECT count(*) FROM command_log WHERE idempotency_key LIKE $1", f"{family['id']}%"
-    ) == 1
-    assert await query_plans(system, "SELECT count(*) FROM cases WHERE family_id::text = $1", family["id"]) == 1
+    assert (
+        await query_plans(
+            system,
+            "SELECT count(*) FROM command_log WHERE idempotency_key LIKE $1",
+            f"{family['id']}%",
+        )
+        == 1
+    )
+    assert (
+        await query_plans(
+            system, "SELECT count(*) FROM cases WHERE family_id::text = $1", family["id"]
+        )
+        == 1
+    )
 
 
 async def test_families_registered_while_nats_is_down_all_reach_their_workflow(
@@ -143,9 +153,7 @@ async def test_a_worker_killed_mid_workflow_resumes_it_after_restart(
         worker = system.supervisor.processes["worker"]
         old_pid = worker.pid
         system.supervisor.kill("worker", signal.SIGKILL)
-        await eventually(
-            lambda: _pid_changed(system, old_pid), until=bool, timeout=30
-        )
+        await eventually(lambda: _pid_changed(system, old_pid), until=bool, timeout=30)
     finally:
         system.supervisor.resume_process("plans")
     await eventually(

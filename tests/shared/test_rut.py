@@ -1,8 +1,7 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.cl import rut as stdnum_rut
-
-import pytest
 
 from shared.errors import ValidationFailed
 from shared.rut import format_rut, is_valid_rut, mask_rut, normalize_rut

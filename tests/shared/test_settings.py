@@ -23,7 +23,8 @@ def test_external_servers_are_taken_from_the_unprefixed_variables(
     monkeypatch.setenv("NATS_URL", "nats://bus.example:4222")
     monkeypatch.setenv("TEMPORAL_ADDRESS", "temporal.example:7233")
     settings = Settings()
-    assert settings.uses_external_postgres and settings.uses_external_nats
+    assert settings.uses_external_postgres
+    assert settings.uses_external_nats
     assert settings.service_database_url("plans") == (
         "postgresql+asyncpg://app:secret@db.example:5432/plans"
     )

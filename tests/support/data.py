@@ -16,7 +16,9 @@ def random_rut(*, formatted: bool = True) -> str:
     return str(stdnum_rut.format(compact)) if formatted else compact
 
 
-def family_payload(*, members: int = 2, comuna: str = "Conchalí", cohort: int = 2024) -> dict[str, Any]:
+def family_payload(
+    *, members: int = 2, comuna: str = "Conchalí", cohort: int = 2024
+) -> dict[str, Any]:
     code = f"T-{_random.randint(0, 10**9):09d}"
     people = [
         {

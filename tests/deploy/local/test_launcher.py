@@ -34,7 +34,11 @@ def launcher_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "PLANS_PORT",
         "PAYMENTS_PORT",
     ]
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NATS_URL", "TEMPORAL_ADDRESS")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "NATS_URL", "TEMPORAL_ADDRESS")
+    }
     env |= {f"FAMILIAS_{name}": str(port) for name, port in zip(names, ports, strict=True)}
     env |= {"FAMILIAS_DATA_DIR": str(tmp_path / "data")}
     return env | overrides
@@ -51,7 +55,9 @@ def processes_using(path: Path) -> list[psutil.Process]:
     return found
 
 
-def run_launcher(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_launcher(
+    env: dict[str, str], *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "deploy.local", "run", *args],
         cwd=PROJECT,
@@ -82,7 +88,8 @@ def test_a_taken_port_stops_make_run_with_one_line_and_no_process_left(tmp_path:
         result = run_launcher(env)
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(errors) == 1 and f"{port} (Temporal)" in errors[0]
+    assert len(errors) == 1
+    assert f"{port} (Temporal)" in errors[0]
     assert processes_using(tmp_path) == []
 
 
@@ -94,7 +101,8 @@ def test_a_server_that_does_not_come_up_is_named_and_the_others_are_stopped(tmp_
     result = run_launcher(env)
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(errors) == 1 and errors[0].startswith("Error: nats")
+    assert len(errors) == 1
+    assert errors[0].startswith("Error: nats")
     time.sleep(0.5)
     assert processes_using(tmp_path) == []
 
@@ -111,7 +119,11 @@ def test_a_crashed_process_is_reported_and_restarted(tmp_path: Path) -> None:
     supervisor.say = messages.append  # type: ignore[method-assign]
     spec = ProcessSpec(
         name="fragil",
-        argv=[sys.executable, "-c", "import time; print('hola', flush=True); time.sleep(1.2); raise SystemExit(3)"],
+        argv=[
+            sys.executable,
+            "-c",
+            "import time; print('hola', flush=True); time.sleep(1.2); raise SystemExit(3)",
+        ],
     )
     try:
         supervisor.start(spec)

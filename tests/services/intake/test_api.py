@@ -37,7 +37,11 @@ async def test_a_family_is_found_by_the_run_of_any_member_in_any_format(
     payload = family_payload()
     created = (await intake.client.post("/v1/families", json=payload)).json()
     child_run = payload["miembros"][1]["run"]
-    for written in (child_run, child_run.replace(".", ""), child_run.replace(".", "").replace("-", "")):
+    for written in (
+        child_run,
+        child_run.replace(".", ""),
+        child_run.replace(".", "").replace("-", ""),
+    ):
         found = (await intake.client.get("/v1/families", params={"run": written})).json()
         assert [f["id"] for f in found] == [created["id"]]
 
@@ -86,7 +90,8 @@ async def test_registering_the_same_family_code_twice_is_a_conflict_and_creates_
 
 async def test_unknown_routes_and_ids_answer_in_spanish(intake: ServiceUnderTest) -> None:
     missing = await intake.client.get("/v1/families/00000000-0000-0000-0000-000000000000")
-    assert missing.status_code == 404 and "No existe" in missing.json()["detail"]
+    assert missing.status_code == 404
+    assert "No existe" in missing.json()["detail"]
     nowhere = await intake.client.get("/v1/nada")
     assert nowhere.json()["detail"] == "La ruta solicitada no existe"
 

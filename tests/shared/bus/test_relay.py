@@ -88,7 +88,9 @@ async def test_committed_events_are_published_in_order_and_marked_sent(
     async with intake.runtime.sessions() as session, session.begin():
         await add_events(session, events)
     codes = [e.data["family_code"] for e in events]
-    await eventually(lambda: unpublished(intake, [e.event_id for e in events]), until=lambda n: n == 0)
+    await eventually(
+        lambda: unpublished(intake, [e.event_id for e in events]), until=lambda n: n == 0
+    )
     assert await stream_messages(it_bus, set(codes)) == codes
 
 
@@ -96,10 +98,14 @@ async def test_a_rolled_back_transaction_publishes_nothing(
     intake: ServiceUnderTest, it_bus: Bus, relay: OutboxRelay
 ) -> None:
     event = referred(f"rollback-{uuid4().hex[:6]}")
-    with pytest.raises(RuntimeError):
+
+    async def failing_change() -> None:
         async with intake.runtime.sessions() as session, session.begin():
             await add_events(session, [event])
             raise RuntimeError("the business change failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_change()
     marker = referred(f"marker-{uuid4().hex[:6]}")
     async with intake.runtime.sessions() as session, session.begin():
         await add_events(session, [marker])
@@ -112,9 +118,14 @@ async def test_republishing_the_same_row_is_dropped_by_jetstream(it_bus: Bus) ->
     await it_bus.ensure_stream("intake")
     event = referred(f"dup-{uuid4().hex[:6]}")
     headers = {"Nats-Msg-Id": str(event.event_id)}
-    first = await it_bus.js.publish(it_bus.subject(event.subject), event.model_dump_json().encode(), headers=headers)
-    second = await it_bus.js.publish(it_bus.subject(event.subject), event.model_dump_json().encode(), headers=headers)
-    assert second.duplicate and not first.duplicate
+    first = await it_bus.js.publish(
+        it_bus.subject(event.subject), event.model_dump_json().encode(), headers=headers
+    )
+    second = await it_bus.js.publish(
+        it_bus.subject(event.subject), event.model_dump_json().encode(), headers=headers
+    )
+    assert second.duplicate
+    assert not first.duplicate
     assert await stream_messages(it_bus, {event.data["family_code"]}) == [event.data["family_code"]]
 
 
@@ -131,7 +142,9 @@ async def test_events_written_while_nats_is_down_are_published_when_it_returns(
     finally:
         servers.supervisor.resume_process("nats")
     await eventually(
-        lambda: unpublished(intake, [e.event_id for e in events]), until=lambda n: n == 0, timeout=60
+        lambda: unpublished(intake, [e.event_id for e in events]),
+        until=lambda n: n == 0,
+        timeout=60,
     )
     codes = [e.data["family_code"] for e in events]
     assert await stream_messages(it_bus, set(codes)) == codes

@@ -86,12 +86,14 @@ async def test_a_referred_family_gets_its_case_opened_and_both_steps_in_its_time
     event = referral()
     handle = await signal_with_start(time_skipping, worker, event)
     entries = await eventually(
-        lambda: timeline(handle), until=lambda t: [e.kind for e in t] == ["derivacion", "expediente"]
+        lambda: timeline(handle),
+        until=lambda t: [e.kind for e in t] == ["derivacion", "expediente"],
     )
     assert entries[0].actor == "ana.perez"
     assert event.data["family_code"] in entries[0].description
     state = await handle.query(QUERY_STATE, result_type=LifecycleView)
-    assert state.phase == "derivacion" and state.waiting_for is None
+    assert state.phase == "derivacion"
+    assert state.waiting_for is None
 
 
 async def test_the_same_referral_delivered_twice_is_folded_once(

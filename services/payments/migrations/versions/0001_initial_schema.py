@@ -6,9 +6,6 @@ Revises:
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
-
 from shared.db.migration_ops import create_bus_tables, drop_bus_tables
 
 revision: str = "0001"
