@@ -49,7 +49,7 @@ test-slow: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy shared workflows services cli deploy
+	$(VENV)/bin/mypy shared workflows services cli deploy bench
 	$(VENV)/bin/lint-imports
 
 format: $(STAMP)

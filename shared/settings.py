@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     intake_port: int = Field(8001, ge=1, le=65535)
     plans_port: int = Field(8002, ge=1, le=65535)
     payments_port: int = Field(8003, ge=1, le=65535)
+    # Where the others reach each service when it is not on `host` (containers, hosts).
+    supervision_url: str | None = None
+    intake_url: str | None = None
+    plans_url: str | None = None
+    payments_url: str | None = None
 
     database_url: str | None = Field(
         None, validation_alias=AliasChoices("DATABASE_URL", "FAMILIAS_DATABASE_URL")
@@ -123,8 +128,12 @@ class Settings(BaseSettings):
         return self.temporal_address or f"{self.host}:{self.temporal_port}"
 
     def service_url(self, service: str) -> str:
+        configured: str | None = getattr(self, f"{service}_url")
+        if configured:
+            return configured.rstrip("/")
         port: int = getattr(self, f"{service}_port")
-        return f"http://{self.host}:{port}"
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{port}"
 
     def stream_name(self, owner: str) -> str:
         """JetStream stream of one producer, e.g. `INTAKE_EVT`."""

@@ -11,10 +11,11 @@ from temporalio.worker import Worker
 
 from shared.bus.client import Bus
 from shared.bus.heartbeat import Heartbeat
+from shared.contracts.lifecycle import SEARCH_ATTRIBUTES
 from shared.observability import get_logger
 from shared.process import mark_ready, run_process
 from shared.settings import Settings
-from shared.temporal import connect_temporal
+from shared.temporal import connect_temporal, ensure_namespace
 from workflows.family.activities import LifecycleActivities
 from workflows.family.workflow import FamilyLifecycle
 
@@ -31,6 +32,8 @@ def activities_for(bus: Bus) -> Sequence[Callable[..., Any]]:
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     bus = await Bus.connect(settings, name="worker")
     client = await connect_temporal(settings)
+    if settings.uses_external_temporal:
+        await ensure_namespace(client, settings.temporal_namespace, SEARCH_ATTRIBUTES)
     worker = Worker(
         client,
         task_queue=settings.temporal_task_queue,

@@ -20,7 +20,7 @@ HTTP_SERVICES = ("intake", "plans", "payments", "supervision")
 BACKGROUND = ("worker", "bridge", "relay-intake", "relay-plans", "relay-payments")
 ALL_PROCESSES = (*HTTP_SERVICES, *BACKGROUND)
 
-_MODULES = {
+PROCESS_MODULES = {
     "intake": ["-m", "services.intake"],
     "plans": ["-m", "services.plans"],
     "payments": ["-m", "services.payments"],
@@ -98,7 +98,7 @@ class LocalStack:
                 "las variables FAMILIAS_*_PORT"
             )
 
-    def start_servers(self) -> None:
+    def start_servers(self, *, temporal: bool = True) -> None:
         data = self.settings.data_dir
         if not self.settings.uses_external_postgres:
             self.supervisor.start(
@@ -106,7 +106,7 @@ class LocalStack:
             )
         if not self.settings.uses_external_nats:
             self.supervisor.start(nats_spec(self.settings, data / "nats"))
-        if not self.settings.uses_external_temporal:
+        if temporal and not self.settings.uses_external_temporal:
             self.supervisor.start(
                 temporal_spec(
                     self.settings, data / "temporal" / "temporal.sqlite", ui=self.temporal_ui
@@ -130,7 +130,7 @@ class LocalStack:
 
         return ProcessSpec(
             name=name,
-            argv=[sys.executable, *_MODULES[name]],
+            argv=[sys.executable, *PROCESS_MODULES[name]],
             env=self.child_env(),
             cwd=self.project_dir,
             ready=ready,

@@ -75,7 +75,7 @@ class OutboxRelay:
                 await self.bus.js.publish_async(
                     self.bus.subject(row["subject"]),
                     row["payload"].encode(),
-                    headers=_headers(row["id"], row["family_id"]),
+                    headers=relay_headers(row["id"], row["family_id"]),
                 )
                 for row in rows
             ]
@@ -120,7 +120,7 @@ class OutboxRelay:
         self._wake.set()
 
 
-def _headers(row_id: object, family_id: str | None) -> dict[str, str]:
+def relay_headers(row_id: object, family_id: str | None) -> dict[str, str]:
     headers = {"Nats-Msg-Id": str(row_id)}
     if family_id:
         headers[FAMILY_HEADER] = family_id

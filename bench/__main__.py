@@ -1,0 +1,24 @@
+"""`python -m bench [name ...]`: run the benchmarks and print their results."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bench import relay
+
+BENCHMARKS = {"relay": relay.main}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Benchmarks de Familias")
+    parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], default=list(BENCHMARKS))
+    parser.add_argument("--events", type=int, default=20_000, help="eventos por ronda")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    for name in args.names or BENCHMARKS:
+        asyncio.run(BENCHMARKS[name](events=args.events, rounds=args.rounds))
+
+
+if __name__ == "__main__":
+    main()
