@@ -6,6 +6,7 @@ servers that already run; without them the local launcher starts its own embedde
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -146,6 +147,23 @@ class Settings(BaseSettings):
 
 def load_settings() -> Settings:
     return Settings()
+
+
+_EXTERNAL_SERVER_VARS = ("DATABASE_URL", "NATS_URL", "TEMPORAL_ADDRESS")
+
+
+def child_environment(settings: Settings, inherited: Mapping[str, str]) -> dict[str, str]:
+    """A child's whole environment: the inherited one without any setting, plus ours.
+
+    A `DATABASE_URL` left in the parent's environment must not reach a child whose
+    settings say "embedded server", or the two would talk to different databases.
+    """
+    kept = {
+        key: value
+        for key, value in inherited.items()
+        if not key.startswith("FAMILIAS_") and key not in _EXTERNAL_SERVER_VARS
+    }
+    return kept | settings_env(settings)
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

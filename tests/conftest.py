@@ -17,9 +17,9 @@ from shared.bus.client import Bus
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from tests.support.stack import (
+    free_port_settings,
     running_app,
     start_test_servers,
-    test_settings,
     time_skipping_environment,
 )
 
@@ -27,7 +27,7 @@ from tests.support.stack import (
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """PostgreSQL, NATS and Temporal for the whole test session."""
-    stack = start_test_servers(test_settings(tmp_path_factory.mktemp("stack")))
+    stack = start_test_servers(free_port_settings(tmp_path_factory.mktemp("stack")))
     yield stack
     stack.stop()
 

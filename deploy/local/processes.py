@@ -36,6 +36,8 @@ class ProcessSpec:
     name: str
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    # False: `env` is the child's whole environment, nothing inherited from ours.
+    inherit_env: bool = True
     cwd: Path | None = None
     user: str | None = None
     ready: ReadyCheck | None = None
@@ -75,7 +77,8 @@ class ManagedProcess:
         return self.popen is not None and self.popen.poll() is None
 
     def spawn(self) -> None:
-        env = {**os.environ, **self.spec.env, "PYTHONUNBUFFERED": "1"}
+        base = os.environ if self.spec.inherit_env else {}
+        env = {**base, **self.spec.env, "PYTHONUNBUFFERED": "1"}
         self.popen = subprocess.Popen(
             self.spec.argv,
             cwd=self.spec.cwd,

@@ -3,6 +3,7 @@ processes, each supervised. Used by `make run` and by the test fixtures."""
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import urllib.error
@@ -14,7 +15,7 @@ from deploy.local.ports import taken_ports
 from deploy.local.processes import ProcessSpec, StartupError, Supervisor
 from deploy.local.servers import nats_spec, postgres_spec, temporal_spec
 from shared.process import ready_file
-from shared.settings import Settings, settings_env
+from shared.settings import Settings, child_environment
 
 HTTP_SERVICES = ("intake", "plans", "payments", "supervision")
 BACKGROUND = ("worker", "bridge", "relay-intake", "relay-plans", "relay-payments")
@@ -132,6 +133,7 @@ class LocalStack:
             name=name,
             argv=[sys.executable, *PROCESS_MODULES[name]],
             env=self.child_env(),
+            inherit_env=False,
             cwd=self.project_dir,
             ready=ready,
             ready_timeout=90,
@@ -140,7 +142,7 @@ class LocalStack:
         )
 
     def child_env(self) -> dict[str, str]:
-        env = settings_env(self.settings)
+        env = child_environment(self.settings, os.environ)
         if self.settings.log_format == "auto" and self.supervisor.echo and sys.stdout.isatty():
             # Their output is a pipe to us, but a person reads it on the terminal.
             env["FAMILIAS_LOG_FORMAT"] = "console"

@@ -41,25 +41,32 @@ class Bus:
         self.js: JetStreamContext = connection.jetstream()
         self.settings = settings
         self._subscriptions: list[Subscription] = []
+        self.closing = False
 
     @classmethod
     async def connect(cls, settings: Settings, name: str, *, wait_seconds: float = 30.0) -> Bus:
         """Connect, retrying while the server comes up; afterwards reconnect forever."""
         deadline = asyncio.get_running_loop().time() + wait_seconds
+        made: list[Bus] = []  # lets the disconnect callback tell a close from an outage
         while True:
             try:
-                connection = await nats.connect(
-                    settings.effective_nats_url,
-                    name=name,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=0.5,
-                    connect_timeout=2,
-                    allow_reconnect=True,
-                    error_cb=_log_nats_error,
-                    disconnected_cb=_log_disconnect(name),
-                    reconnected_cb=_log_reconnect(name),
+                # With reconnects unbounded, nats-py retries a first connect forever too.
+                connection = await asyncio.wait_for(
+                    nats.connect(
+                        settings.effective_nats_url,
+                        name=name,
+                        max_reconnect_attempts=-1,
+                        reconnect_time_wait=0.5,
+                        connect_timeout=2,
+                        allow_reconnect=True,
+                        error_cb=_log_nats_error,
+                        disconnected_cb=_log_disconnect(name, lambda: made[0].closing),
+                        reconnected_cb=_log_reconnect(name),
+                    ),
+                    timeout=max(deadline - asyncio.get_running_loop().time(), 1.0),
                 )
-                return cls(connection, settings)
+                made.append(cls(connection, settings))
+                return made[0]
             except Exception as exc:
                 if asyncio.get_running_loop().time() > deadline:
                     raise DependencyUnavailable(
@@ -68,6 +75,7 @@ class Bus:
                 await asyncio.sleep(0.5)
 
     async def close(self) -> None:
+        self.closing = True
         for subscription in self._subscriptions:
             try:
                 await subscription.unsubscribe()
@@ -167,9 +175,12 @@ async def _log_nats_error(exc: Exception) -> None:
     log.warning("nats_error", error=str(exc))
 
 
-def _log_disconnect(name: str) -> Callable[[], Awaitable[None]]:
+def _log_disconnect(name: str, closing: Callable[[], bool]) -> Callable[[], Awaitable[None]]:
     async def callback() -> None:
-        log.warning("nats_disconnected", client=name)
+        if closing():
+            log.debug("nats_closed", client=name)
+        else:
+            log.warning("nats_disconnected", client=name)
 
     return callback
 

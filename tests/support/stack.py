@@ -20,9 +20,14 @@ from shared.settings import Settings
 from shared.temporal import DATA_CONVERTER
 
 
-def test_settings(data_dir: Path) -> Settings:
+def free_port_settings(data_dir: Path) -> Settings:
     ports = free_ports(11)
+    # The session's own servers, whatever DATABASE_URL / NATS_URL the shell may have set.
     return Settings(
+        _env_file=None,
+        database_url=None,
+        nats_url=None,
+        temporal_address=None,
         environment="test",
         data_dir=data_dir,
         postgres_port=ports[0],
