@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -14,6 +15,7 @@ from shared.bus.client import Bus
 from shared.db.engine import create_engine, create_session_factory, ensure_database
 from shared.db.migrate import upgrade_to_head
 from shared.errors import DependencyUnavailable
+from shared.http.app import service_app
 from shared.http.health import ReadinessCheck
 from shared.observability import get_logger
 from shared.settings import ServiceName, Settings
@@ -68,3 +70,35 @@ async def service_runtime(
             await bus.close()
     finally:
         await engine.dispose()
+
+
+async def no_handlers(_runtime: ServiceRuntime) -> None:
+    """For a service that answers no bus command."""
+
+
+def data_service_app(
+    name: ServiceName,
+    settings: Settings,
+    *,
+    title: str,
+    description: str,
+    migrations_dir: Path,
+    routers: Sequence[APIRouter] = (),
+    register_handlers: Callable[[ServiceRuntime], Awaitable[None]] = no_handlers,
+) -> FastAPI:
+    """The FastAPI app of a data-owning service, its runtime held for the app's lifetime."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with service_runtime(name, settings, migrations_dir, register_handlers) as runtime:
+            app.state.runtime = runtime
+            yield
+
+    return service_app(
+        service=name,
+        title=title,
+        description=description,
+        lifespan=lifespan,
+        routers=routers,
+        readiness=lambda app: app.state.runtime.readiness_checks(),
+    )
