@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     relay_poll_seconds: float = Field(1.0, gt=0)
     heartbeat_seconds: float = Field(5.0, gt=0)
     timezone: str = "America/Santiago"
+    # Policy (DOMAIN.md §4): most active families one Apoyo Familiar may carry.
+    caseload_max_active: int = Field(40, ge=1, le=500)
 
     @field_validator("database_url")
     @classmethod

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.intake.api import router
+from services.intake.nominas_api import router as nominas_router
 from shared.runtime import data_service_app
 from shared.settings import Settings
 
@@ -20,5 +21,5 @@ def create_app(settings: Settings) -> FastAPI:
         title="Familias — Ingreso",
         description="Nómina de derivación, familias, integrantes, representantes y asignación.",
         migrations_dir=MIGRATIONS,
-        routers=[router],
+        routers=[router, nominas_router],
     )

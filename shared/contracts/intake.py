@@ -23,3 +23,36 @@ class FamilyReferred(EventData):
     cohort_year: int = Field(ge=2000, le=2100)
     referred_on: date
     member_count: int = Field(ge=1)
+
+
+class FamilyUpdated(EventData):
+    """A corrected nómina changed the family's composition or data: a new version."""
+
+    subject: ClassVar[str] = subjects.FAMILY_UPDATED
+
+    family_id: UUID
+    version: int = Field(ge=2)
+    member_count: int = Field(ge=1)
+    import_id: UUID | None = None
+
+
+class FamilyAssigned(EventData):
+    """The family has an Apoyo Familiar (first assignment or a reassignment with reason)."""
+
+    subject: ClassVar[str] = subjects.FAMILY_ASSIGNED
+
+    family_id: UUID
+    staff_id: UUID
+    previous_staff_id: UUID | None = None
+    reason: str = Field(max_length=500)
+
+
+class RepresentativeChanged(EventData):
+    """Who receives the transfers changed, from a date. Carries ids, never the RUT."""
+
+    subject: ClassVar[str] = subjects.FAMILY_REPRESENTATIVE_CHANGED
+
+    family_id: UUID
+    member_id: UUID
+    reason: str = Field(description="Priority level of DOMAIN.md §3, or 'designado'")
+    effective_on: date

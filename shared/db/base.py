@@ -73,6 +73,20 @@ class InboxMixin:
     processed_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class AuditMixin:
+    """Who did what, when, to which record: read by an auditor a year later. Append-only."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(80))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(80), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
 OUTBOX_NOTIFY_CHANNEL = "outbox"
 
 # Wakes the relay as soon as a transaction that wrote events commits.

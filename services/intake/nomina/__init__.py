@@ -1,0 +1,1 @@
+"""The Ministry's nómina de derivación: reading files, validating rows, grouping families."""
