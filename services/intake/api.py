@@ -1,20 +1,46 @@
-"""Intake's HTTP endpoints: thin, they validate, call the service and shape the answer."""
+"""Intake's family endpoints: thin, they validate, call the service and shape the answer."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, status
+from sqlalchemy import select
 
-from services.intake.models import Family
-from services.intake.schemas import FamilyIn, FamilyOut, member_out
+from services.intake.models import Family, FamilyVersion
+from services.intake.relations import relation_label
+from services.intake.representative import REASONS
+from services.intake.schemas import (
+    AssignmentIn,
+    FamilyIn,
+    FamilyOut,
+    RepresentativeIn,
+    RepresentativeOut,
+    member_out,
+)
 from services.intake.service import intake_service
 from shared.http.deps import Actor, Runtime, Session
+from shared.rut import format_rut
 
 router = APIRouter(prefix="/v1", tags=["familias"])
+
+
+def representative_out(family: Family) -> RepresentativeOut | None:
+    member = next((m for m in family.members if m.run == family.representative_run), None)
+    if member is None or family.representative_reason is None:
+        return None
+    return RepresentativeOut(
+        run=member.run,
+        run_formateado=format_rut(member.run),
+        nombre=f"{member.given_names} {member.paternal_surname}",
+        motivo=family.representative_reason,
+        motivo_texto=REASONS.get(family.representative_reason, family.representative_reason),
+        justificacion=family.representative_justification,
+        desde=family.representative_since,
+    )
 
 
 def family_out(family: Family) -> FamilyOut:
@@ -24,6 +50,7 @@ def family_out(family: Family) -> FamilyOut:
         comuna=family.comuna,
         cohorte=family.cohort_year,
         estado=family.status,
+        version=family.version,
         fecha_derivacion=family.referred_on,
         miembros=[
             member_out(
@@ -33,12 +60,18 @@ def family_out(family: Family) -> FamilyOut:
                 apellido_materno=m.maternal_surname,
                 sexo=m.sex,
                 fecha_nacimiento=m.birth_date,
-                parentesco=m.relation,
+                parentesco=relation_label(m.relation) if m.relation else None,
                 jefe_hogar=m.is_household_head,
             )
             for m in family.members
         ],
+        representante=representative_out(family),
+        apoyo_familiar_id=family.apoyo_familiar_id,
     )
+
+
+def _today(rt: Runtime) -> date:
+    return datetime.now(ZoneInfo(rt.settings.timezone)).date()
 
 
 @router.post(
@@ -50,8 +83,13 @@ def family_out(family: Family) -> FamilyOut:
 async def register_family(
     body: FamilyIn, db: Session, rt: Runtime, actor: Actor = "sistema"
 ) -> FamilyOut:
-    today = datetime.now(ZoneInfo(rt.settings.timezone)).date()
-    family = await intake_service.register_family(db, body, actor=actor, today=today)
+    family = await intake_service.register_family(
+        db,
+        body,
+        actor=actor,
+        today=_today(rt),
+        caseload_limit=rt.settings.caseload_max_active,
+    )
     return family_out(family)
 
 
@@ -65,3 +103,49 @@ async def search_families(
     db: Session, run: Annotated[str, Query(min_length=3, max_length=14)]
 ) -> list[FamilyOut]:
     return [family_out(f) for f in await intake_service.find_by_run(db, run)]
+
+
+@router.put(
+    "/families/{family_id}/representante",
+    summary="Designar otro representante (titular), con justificación",
+    responses={409: {"description": "Ya es la representante"}},
+)
+async def set_representative(
+    family_id: UUID, body: RepresentativeIn, db: Session, rt: Runtime, actor: Actor = "sistema"
+) -> FamilyOut:
+    family = await intake_service.choose_representative(
+        db, family_id, body.run, body.justificacion, actor=actor, today=_today(rt)
+    )
+    return family_out(family)
+
+
+@router.post(
+    "/families/{family_id}/asignacion",
+    summary="Reasignar la familia a otro Apoyo Familiar, con motivo",
+)
+async def reassign(
+    family_id: UUID, body: AssignmentIn, db: Session, actor: Actor = "sistema"
+) -> FamilyOut:
+    family = await intake_service.reassign(db, family_id, body.staff_id, body.motivo, actor=actor)
+    return family_out(family)
+
+
+@router.get("/families/{family_id}/versiones", summary="Versiones de la familia, por nómina")
+async def versions(family_id: UUID, db: Session) -> list[dict[str, Any]]:
+    await intake_service.get_family(db, family_id)
+    rows = await db.scalars(
+        select(FamilyVersion)
+        .where(FamilyVersion.family_id == family_id)
+        .order_by(FamilyVersion.version)
+    )
+    return [
+        {
+            "version": v.version,
+            "cambio": v.change,
+            "id_importacion": str(v.import_id) if v.import_id else None,
+            "fecha": v.created_at.isoformat(),
+            "por": v.created_by,
+            "integrantes": len(v.snapshot.get("miembros", [])),
+        }
+        for v in rows
+    ]

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.intake.api import router
 from services.intake.nominas_api import router as nominas_router
+from services.intake.staff_api import router as staff_router
 from shared.runtime import data_service_app
 from shared.settings import Settings
 
@@ -21,5 +22,5 @@ def create_app(settings: Settings) -> FastAPI:
         title="Familias — Ingreso",
         description="Nómina de derivación, familias, integrantes, representantes y asignación.",
         migrations_dir=MIGRATIONS,
-        routers=[router, nominas_router],
+        routers=[router, nominas_router, staff_router],
     )

@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.intake.relations import relation_code
+from shared.errors import ValidationFailed
 from shared.rut import format_rut, normalize_rut
 
 
@@ -27,6 +29,16 @@ class MemberIn(BaseModel):
     @classmethod
     def _valid_run(cls, value: str) -> str:
         return normalize_rut(value)
+
+    @field_validator("parentesco")
+    @classmethod
+    def _known_relation(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = relation_code(value)
+        if code is None:
+            raise ValidationFailed("Parentesco no reconocido")
+        return code
 
 
 class FamilyIn(BaseModel):
@@ -53,14 +65,48 @@ class MemberOut(BaseModel):
     jefe_hogar: bool
 
 
+class RepresentativeOut(BaseModel):
+    """The payee: `run` normalised (`12345678K`), the rule's reason or the operator's."""
+
+    run: str
+    run_formateado: str
+    nombre: str
+    motivo: str
+    motivo_texto: str
+    justificacion: str | None
+    desde: date | None
+
+
 class FamilyOut(BaseModel):
     id: UUID
     id_familia: str
     comuna: str
     cohorte: int
     estado: str
+    version: int
     fecha_derivacion: date
     miembros: list[MemberOut]
+    representante: RepresentativeOut | None
+    apoyo_familiar_id: UUID | None
+
+
+class RepresentativeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    run: str = Field(min_length=3, max_length=14, description="RUN de un integrante adulto")
+    justificacion: str = Field(min_length=10, max_length=1000)
+
+    @field_validator("run")
+    @classmethod
+    def _valid_run(cls, value: str) -> str:
+        return normalize_rut(value)
+
+
+class AssignmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    staff_id: UUID
+    motivo: str = Field(min_length=5, max_length=500)
 
 
 def member_out(run: str, **fields: object) -> MemberOut:

@@ -1,0 +1,337 @@
+"""Importing nóminas through the intake API, against a real PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select, text
+
+from services.intake.models import AuditEntry, Family, NominaImport
+from tests.conftest import ServiceUnderTest
+from tests.support.data import random_rut
+
+SAMPLE = Path(__file__).resolve().parents[3] / "docs" / "nomina" / "nomina-ejemplo.csv"
+HEADER = [
+    "id_familia", "run", "nombres", "apellido_paterno", "apellido_materno", "sexo",
+    "fecha_nacimiento", "parentesco", "jefe_hogar", "direccion", "telefono",
+]  # fmt: skip
+
+
+def person(code: str, relation: str, sex: str, born: str, head: bool = False) -> list[str]:
+    return [
+        code, random_rut(), "Nombre", "Apellido", "Materno", sex, born, relation,
+        "Sí" if head else "No", "Calle Falsa 123", "",
+    ]  # fmt: skip
+
+
+def family(code: str) -> list[list[str]]:
+    return [
+        person(code, "Jefa de hogar", "F", "14-03-1986", head=True),
+        person(code, "Hijo", "M", "02-07-2014"),
+    ]
+
+
+def csv_bytes(rows: list[list[str]], *, encoding: str = "utf-8", delimiter: str = ",") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+async def upload(
+    intake: ServiceUnderTest,
+    content: bytes,
+    comuna: str,
+    *,
+    filename: str = "nomina.csv",
+    accept_valid: bool = False,
+    year: int = 2026,
+) -> tuple[int, dict[str, Any]]:
+    response = await intake.client.post(
+        "/v1/nominas",
+        files={"archivo": (filename, content)},
+        data={"comuna": comuna, "anio": str(year), "aceptar_validas": str(accept_valid).lower()},
+        headers={"X-Familias-Usuario": "ana.operadora"},
+    )
+    return response.status_code, response.json()
+
+
+async def add_afi(intake: ServiceUnderTest, comuna: str, name: str, limit: int | None = None) -> str:
+    body: dict[str, Any] = {"run": random_rut(), "nombre": name, "rol": "apoyo_familiar"}
+    body |= {"comuna": comuna, "max_familias_activas": limit}
+    response = await intake.client.post("/v1/staff", json=body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def count(intake: ServiceUnderTest, comuna: str) -> tuple[int, int]:
+    async with intake.runtime.sessions() as session:
+        families = await session.scalar(
+            select(func.count()).select_from(Family).where(Family.comuna == comuna)
+        )
+        imports = await session.scalar(
+            select(func.count())
+            .select_from(NominaImport)
+            .where(NominaImport.comuna == comuna, NominaImport.status == "importada")
+        )
+    return int(families or 0), int(imports or 0)
+
+
+@pytest.fixture
+def comuna() -> str:
+    return f"Comuna {uuid4().hex[:8]}"
+
+
+async def family_by_run(intake: ServiceUnderTest, run: str) -> dict[str, Any]:
+    response = await intake.client.get("/v1/families", params={"run": run})
+    (found,) = response.json()
+    return dict(found)
+
+
+async def test_the_sample_nomina_imports_with_representatives_and_assignments(
+    intake: ServiceUnderTest, comuna: str
+) -> None:
+    afis = [await add_afi(intake, comuna, f"AFI {n}") for n in range(2)]
+    status, summary = await upload(intake, SAMPLE.read_bytes(), comuna, filename=SAMPLE.name)
+    assert status == 201, summary
+    assert summary["estado"] == "importada"
+    assert summary["familias_importadas"] == [f"CON-2026-000{n}" for n in range(1, 6)]
+    assert summary["familias_rechazadas"] == []
+    assert summary["errores"] == []
+    assert sorted(summary["asignaciones"].values()) == [2, 3]
+
+    expected = {
+        "15.234.567-4": ("madre", "152345674"),  # woman head with her children
+        "12.876.543-3": ("madre", "139876547"),  # the partner, mother of the boy
+        "9.876.543-3": ("hombre_jefe", "98765433"),  # no woman
+        "8.765.432-k": ("madre", "176543213"),  # the daughter, mother of the grandson
+        "22987654-6": ("adulto_a_cargo", "104567894"),  # minor head, caring adult
+    }
+    for head_run, (reason, payee) in expected.items():
+        found = await family_by_run(intake, head_run)
+        assert found["representante"]["motivo"] == reason, head_run
+        assert found["representante"]["run"] == payee, head_run
+        assert found["apoyo_familiar_id"] in afis
+        assert found["version"] == 1
+
+    status, again = await upload(intake, SAMPLE.read_bytes(), comuna, filename=SAMPLE.name)
+    assert status == 200
+    assert again["estado"] == "sin_cambios"
+    assert again["familias_importadas"] == []
+    assert "ya fue importado" in again["mensaje"]
+    assert await count(intake, comuna) == (5, 1)
+
+
+async def test_a_file_with_bad_rows_is_refused_whole_with_the_full_report(
+    intake: ServiceUnderTest, comuna: str
+) -> None:
+    good = family("OK-1")
+    bad = family("BAD-1")
+    bad[0][1] = "15.234.567-5"  # wrong check digit
+    bad[1][2] = "=HYPERLINK(\"http://x\")"  # formula injection
+    status, report = await upload(intake, csv_bytes(good + bad), comuna)
+    assert status == 422
+    assert report["estado"] == "rechazada"
+    assert report["familias_importadas"] == []
+    assert report["familias_rechazadas"] == ["BAD-1"]
+    assert {(e["fila"], e["columna"]) for e in report["errores"]} == {(4, "run"), (5, "nombres")}
+    assert await count(intake, comuna) == (0, 0)
+    assert (await intake.client.get("/v1/families", params={"run": good[0][1]})).json() == []
+
+    csv_report = await intake.client.get(report["informe_errores"])
+    assert csv_report.status_code == 200
+    assert csv_report.content.startswith(b"\xef\xbb\xbf")
+    lines = csv_report.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Fila;Columna;Valor (enmascarado);Motivo;ID familia"
+    assert "15.234.567" not in csv_report.text  # the RUT is masked
+    xlsx = await intake.client.get(report["informe_errores"], params={"formato": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    values = [c.value for row in sheet.iter_rows() for c in row]
+    assert not any(isinstance(v, str) and v.startswith("=") for v in values)
+
+
+async def test_accepting_valid_families_imports_them_and_reports_the_rest(
+    intake: ServiceUnderTest, comuna: str
+) -> None:
+    good = family("OK-1")
+    bad = family("BAD-1")
+    bad[1][6] = "31-02-2014"
+    status, summary = await upload(intake, csv_bytes(good + bad), comuna, accept_valid=True)
+    assert status == 201
+    assert summary["familias_importadas"] == ["OK-1"]
+    assert summary["familias_rechazadas"] == ["BAD-1"]
+    assert summary["errores"][0]["fila"] == 5
+    assert summary["familias_sin_asignar"] == ["OK-1"]  # no Apoyo Familiar in the comuna
+    assert any("sin Apoyo Familiar" in w for w in summary["advertencias"])
+    assert await count(intake, comuna) == (1, 1)
+
+
+async def test_a_corrected_file_updates_only_what_changed_as_a_new_version(
+    intake: ServiceUnderTest, comuna: str
+) -> None:
+    first, second = family("V-1"), family("V-2")
+    status, _ = await upload(intake, csv_bytes(first + second), comuna)
+    assert status == 201
+    corrected = [row[:] for row in first] + [row[:] for row in second]
+    corrected[1][2] = "Nombre Corregido"
+    corrected.append(person("V-2", "Hija", "F", "01-01-2020"))
+    status, summary = await upload(intake, csv_bytes(corrected), comuna)
+    assert status == 201, summary
+    assert summary["familias_actualizadas"] == ["V-1", "V-2"]
+    corrected_again = [row[:] for row in corrected]
+    corrected_again[0][9] = "Nueva dirección 456"
+    status, summary = await upload(intake, csv_bytes(corrected_again), comuna)
+    assert summary["familias_actualizadas"] == ["V-1"]
+    assert summary["familias_sin_cambios"] == ["V-2"]
+
+    v1 = await family_by_run(intake, first[0][1])
+    assert v1["version"] == 3
+    assert v1["miembros"][1]["nombres"] == "Nombre Corregido"
+    history = (await intake.client.get(f"/v1/families/{v1['id']}/versiones")).json()
+    assert [(h["version"], h["cambio"]) for h in history] == [
+        (1, "creada"), (2, "actualizada"), (3, "actualizada"),
+    ]  # fmt: skip
+    v2 = await family_by_run(intake, second[0][1])
+    assert len(v2["miembros"]) == 3
+    assert await count(intake, comuna) == (2, 3)
+
+
+async def test_a_person_active_in_another_family_is_a_row_error(
+    intake: ServiceUnderTest, comuna: str
+) -> None:
+    elsewhere = family("A-1")
+    status, _ = await upload(intake, csv_bytes(elsewhere), f"{comuna} otra")
+    assert status == 201
+    clash = family("B-1")
+    clash[1][1] = elsewhere[1][1]
+    status, report = await upload(intake, csv_bytes(clash), comuna)
+    assert status == 422
+    (error,) = report["errores"]
+    assert error["fila"] == 3
+    assert error["motivo"].startswith("La persona ya participa activamente en otra familia")
+
+
+async def test_new_families_go_to_the_least_loaded_apoyo_familiar(
+    intake: ServiceUnderTest, comuna: str
+) -> None:
+    busy = await add_afi(intake, comuna, "Ocupada")
+    status, _ = await upload(intake, csv_bytes(family("L-0") + family("L-00")), comuna)
+    assert status == 201  # both go to the only professional
+    free = await add_afi(intake, comuna, "Libre", limit=3)
+    rows = [row for n in range(1, 6) for row in family(f"L-{n}")]
+    status, summary = await upload(intake, csv_bytes(rows), comuna)
+    assert status == 201
+    assert summary["asignaciones"] == {"Libre": 3, "Ocupada": 2}
+    staff = (await intake.client.get("/v1/staff", params={"comuna": comuna})).json()
+    load = {s["id"]: s["familias_activas"] for s in staff}
+    assert load == {busy: 4, free: 3}
+
+
+async def test_an_operator_overrides_the_representative_with_a_justification(
+    intake: ServiceUnderTest, comuna: str
+) -> None:
+    rows = family("R-1") + [person("R-1", "Abuela", "F", "01-01-1950")]
+    status, _ = await upload(intake, csv_bytes(rows), comuna)
+    assert status == 201
+    found = await family_by_run(intake, rows[0][1])
+    grandmother, child = rows[2][1], rows[1][1]
+    url = f"/v1/families/{found['id']}/representante"
+    headers = {"X-Familias-Usuario": "jefa.unidad"}
+    minor = await intake.client.put(
+        url, json={"run": child, "justificacion": "Es quien cobra hoy"}, headers=headers
+    )
+    assert minor.status_code == 422
+    assert "mayor de edad" in minor.json()["detail"]
+    changed = await intake.client.put(
+        url,
+        json={"run": grandmother, "justificacion": "La madre trabaja fuera de la comuna"},
+        headers=headers,
+    )
+    assert changed.status_code == 200, changed.text
+    payee = changed.json()["representante"]
+    assert payee["motivo"] == "designado"
+    assert payee["justificacion"] == "La madre trabaja fuera de la comuna"
+    async with intake.runtime.sessions() as session:
+        audit = await session.scalar(
+            select(AuditEntry).where(
+                AuditEntry.entity_id == found["id"],
+                AuditEntry.action == "familia.representante_designado",
+            )
+        )
+    assert audit is not None
+    assert audit.actor == "jefa.unidad"
+    assert grandmother not in str(audit.details)  # the RUT never reaches the audit log
+    events = await _outbox_subjects(intake, found["id"])
+    assert "intake.evt.v1.family.representative_changed" in events
+
+
+async def _outbox_subjects(intake: ServiceUnderTest, family_id: str) -> list[str]:
+    async with intake.runtime.sessions() as session:
+        rows = await session.execute(
+            text("SELECT subject FROM outbox WHERE payload->>'family_id' = :id ORDER BY seq"),
+            {"id": family_id},
+        )
+    return [subject for (subject,) in rows]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"), [("cp1252", ";"), ("utf-8-sig", ";"), ("latin-1", ",")]
+)
+async def test_files_as_excel_saves_them(
+    intake: ServiceUnderTest, comuna: str, encoding: str, delimiter: str
+) -> None:
+    rows = family("E-1")
+    rows[0][2] = "Begoña Ñuñez"
+    status, summary = await upload(
+        intake, csv_bytes(rows, encoding=encoding, delimiter=delimiter), comuna
+    )
+    assert status == 201, summary
+    found = await family_by_run(intake, rows[0][1])
+    assert found["miembros"][0]["nombres"] == "Begoña Ñuñez"
+
+
+async def test_an_xlsx_nomina(intake: ServiceUnderTest, comuna: str) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append([h.replace("_", " ").title() for h in HEADER])
+    rows = family("X-1")
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    status, summary = await upload(intake, buffer.getvalue(), comuna, filename="nomina.xlsx")
+    assert status == 201, summary
+    assert summary["familias_importadas"] == ["X-1"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x00\xff" * 500,
+        b"PK\x03\x04" + bytes(range(256)) * 4,
+        ("id_familia;run\n" + "x;" * 5000).encode(),
+        b"\xef\xbb\xbf",
+    ],
+    ids=["binary", "broken-zip", "wrong-columns", "only-bom"],
+)
+async def test_garbage_files_get_a_clear_error_and_change_nothing(
+    intake: ServiceUnderTest, comuna: str, content: bytes
+) -> None:
+    response = await intake.client.post(
+        "/v1/nominas",
+        files={"archivo": ("nomina.csv", content)},
+        data={"comuna": comuna, "anio": "2026"},
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["detail"]
+    assert await count(intake, comuna) == (0, 0)
