@@ -63,7 +63,9 @@ async def upload(
     return response.status_code, response.json()
 
 
-async def add_afi(intake: ServiceUnderTest, comuna: str, name: str, limit: int | None = None) -> str:
+async def add_afi(
+    intake: ServiceUnderTest, comuna: str, name: str, limit: int | None = None
+) -> str:
     body: dict[str, Any] = {"run": random_rut(), "nombre": name, "rol": "apoyo_familiar"}
     body |= {"comuna": comuna, "max_familias_activas": limit}
     response = await intake.client.post("/v1/staff", json=body)
@@ -135,7 +137,7 @@ async def test_a_file_with_bad_rows_is_refused_whole_with_the_full_report(
     good = family("OK-1")
     bad = family("BAD-1")
     bad[0][1] = "15.234.567-5"  # wrong check digit
-    bad[1][2] = "=HYPERLINK(\"http://x\")"  # formula injection
+    bad[1][2] = '=HYPERLINK("http://x")'  # formula injection
     status, report = await upload(intake, csv_bytes(good + bad), comuna)
     assert status == 422
     assert report["estado"] == "rechazada"

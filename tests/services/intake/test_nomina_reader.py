@@ -12,7 +12,9 @@ from openpyxl import Workbook
 from services.intake.nomina.reader import header_key, read_nomina
 from shared.errors import ValidationFailed
 
-HEADER = "id_familia;RUN;Nombres;Apellido Paterno;Sexo;Fecha de Nacimiento;Parentesco;Jefe/a de hogar"
+HEADER = (
+    "id_familia;RUN;Nombres;Apellido Paterno;Sexo;Fecha de Nacimiento;Parentesco;Jefe/a de hogar"
+)
 ROW = "F-1;15.234.567-4;María José;Muñoz;F;14-03-1986;Jefa de hogar;Sí"
 
 

@@ -15,7 +15,9 @@ HEADER = (
 
 
 def check(*rows: str):  # type: ignore[no-untyped-def]
-    return check_rows(read_nomina(("\n".join((HEADER, *rows)) + "\n").encode(), "n.csv"), today=TODAY)
+    return check_rows(
+        read_nomina(("\n".join((HEADER, *rows)) + "\n").encode(), "n.csv"), today=TODAY
+    )
 
 
 GOOD = [
