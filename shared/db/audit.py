@@ -1,4 +1,4 @@
-"""Writing the audit log inside the caller's transaction: the record and the change commit together."""
+"""Writing the audit log: in the same transaction as the change it records."""
 
 from __future__ import annotations
 

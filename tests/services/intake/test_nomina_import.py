@@ -240,7 +240,7 @@ async def test_new_families_go_to_the_least_loaded_apoyo_familiar(
 async def test_an_operator_overrides_the_representative_with_a_justification(
     intake: ServiceUnderTest, comuna: str
 ) -> None:
-    rows = family("R-1") + [person("R-1", "Abuela", "F", "01-01-1950")]
+    rows = [*family("R-1"), person("R-1", "Abuela", "F", "01-01-1950")]
     status, _ = await upload(intake, csv_bytes(rows), comuna)
     assert status == 201
     found = await family_by_run(intake, rows[0][1])
