@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 from typing import Any
 
 import httpx
@@ -15,11 +17,17 @@ class ServiceUnavailable(Exception):
     pass
 
 
+def current_user() -> str:
+    """Who is acting, for the audit log: `FAMILIAS_USUARIO`, else the login name."""
+    return os.environ.get("FAMILIAS_USUARIO") or getpass.getuser()
+
+
 class Api:
-    def __init__(self, settings: Settings, *, actor: str = "cli") -> None:
+    def __init__(self, settings: Settings, *, timeout: float | None = None) -> None:
         self.settings = settings
         self.http = httpx.Client(
-            timeout=settings.request_timeout_seconds * 2, headers={"X-Familias-Usuario": actor}
+            timeout=timeout or settings.request_timeout_seconds * 2,
+            headers={"X-Familias-Usuario": current_user()},
         )
 
     def request(self, service: str, method: str, path: str, **kwargs: Any) -> Any:

@@ -6,7 +6,7 @@ from typing import NoReturn
 
 import typer
 
-from cli import family, status
+from cli import family, nomina, status
 from shared.observability import configure_logging
 from shared.process import exit_now
 from shared.settings import Settings
@@ -27,6 +27,7 @@ def _setup() -> None:
 
 app.command("estado")(status.status)
 app.add_typer(family.app, name="familia")
+app.add_typer(nomina.app, name="nomina")
 
 
 def main() -> NoReturn:

@@ -95,3 +95,67 @@ def test_familia_ver_with_a_malformed_rut_is_a_usage_error(tmp_path: Path) -> No
     assert result.returncode == 2
     assert "RUT" in result.stderr or "RUN" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "nomina" / "nomina-ejemplo.csv"
+
+
+@pytest.mark.e2e
+async def test_nomina_importar_starts_one_lifecycle_per_family_and_a_second_run_changes_nothing(
+    system: LocalStack, tmp_path: Path
+) -> None:
+    args = ("nomina", "importar", str(SAMPLE), "--comuna", "Conchalí", "--anio", "2026")
+    first = familias(system.settings, *args, "--json")
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert summary["familias_importadas"] == [f"CON-2026-000{n}" for n in range(1, 6)]
+    assert summary["familias_rechazadas"] == []
+    assert summary["errores"] == []
+
+    async def phases() -> list[str | None]:
+        found = []
+        for run in ("15.234.567-4", "12876543-3", "9876543-3", "8765432-k", "22987654-6"):
+            result = familias(system.settings, "familia", "ver", run, "--json")
+            report = json.loads(result.stdout)
+            found.append(report["proceso"]["phase"] if report["proceso"] else None)
+        return found
+
+    assert await eventually(phases, until=lambda p: p == ["derivacion"] * 5, timeout=60)
+
+    shown = familias(system.settings, "familia", "ver", "13.987.654-7", "--json")
+    report = json.loads(shown.stdout)
+    assert report["id_familia"] == "CON-2026-0002"
+    assert report["representante"]["run"] == "139876547"
+    assert report["representante"]["motivo"] == "madre"
+
+    second = familias(system.settings, *args)
+    assert second.returncode == 0
+    assert "ya fue importado" in second.stdout
+
+
+@pytest.mark.e2e
+def test_nomina_importar_with_bad_rows_reports_them_and_exits_refused(
+    system: LocalStack, tmp_path: Path
+) -> None:
+    bad = tmp_path / "mala.csv"
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("15.234.567-4", "15.234.567-5").replace("CON-2026", "MAL-2026")
+    bad.write_text("\n".join(lines[:2]) + "\n", encoding="cp1252")
+    result = familias(
+        system.settings, "nomina", "importar", str(bad), "--comuna", "Renca", "--anio", "2026",
+        "--json",
+    )  # fmt: skip
+    assert result.returncode == 4
+    report = json.loads(result.stdout)
+    assert report["familias_rechazadas"] == ["MAL-2026-0001"]
+    assert report["errores"][0]["fila"] == 2
+    assert report["errores"][0]["columna"] == "run"
+    assert report["errores"][0]["valor"] == "**.***.567-5"
+
+    saved = tmp_path / "errores.xlsx"
+    download = familias(
+        system.settings, "nomina", "informe", report["id_importacion"], "--formato", "xlsx",
+        "-o", str(saved),
+    )  # fmt: skip
+    assert download.returncode == 0, download.stderr
+    assert saved.read_bytes()[:2] == b"PK"
