@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bench import relay
+from bench import nomina, relay
 
-BENCHMARKS = {"relay": relay.main}
+BENCHMARKS = {"relay": relay.main, "nomina": nomina.main}
 
 
 def main() -> None:

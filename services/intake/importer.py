@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.caseload import Capacity, balance
 from services.intake.models import (
-    Assignment,
     Family,
     FamilyVersion,
     Member,
@@ -38,6 +37,7 @@ from services.intake.representative import choose_representative
 from shared.contracts.envelope import Envelope
 from shared.contracts.intake import FamilyAssigned, FamilyReferred, FamilyUpdated
 from shared.db.audit import record_audit
+from shared.db.bulk import copy_rows
 from shared.db.outbox import add_events
 from shared.rut import mask_rut
 
@@ -295,6 +295,7 @@ class NominaImporter:
                 members += [_member_values(family_id, i, p) for i, p in enumerate(draft.people)]
                 versions.append(
                     {
+                        "id": uuid4(),
                         "family_id": family_id,
                         "version": 1,
                         "import_id": import_id,
@@ -323,11 +324,9 @@ class NominaImporter:
                 events.append(
                     await self._update_family(session, request, import_id, family, draft, state)
                 )
-        if families:
-            await session.execute(insert(Family), families)
-            await session.execute(insert(Member), members)
-        if versions:
-            await session.execute(insert(FamilyVersion), versions)
+        await copy_rows(session, "families", families)
+        await copy_rows(session, "members", members)
+        await copy_rows(session, "family_versions", versions, json_columns=frozenset({"snapshot"}))
         await add_events(session, events)
         return created, updated, unchanged
 
@@ -438,6 +437,7 @@ class NominaImporter:
             counts[names[staff_id]] = counts.get(names[staff_id], 0) + 1
             rows.append(
                 {
+                    "id": uuid4(),
                     "family_id": family_id,
                     "staff_id": staff_id,
                     "reason": "Asignación al importar la nómina (carga equilibrada)",
@@ -457,7 +457,7 @@ class NominaImporter:
                 )
             )
         if rows:
-            await session.execute(insert(Assignment), rows)
+            await copy_rows(session, "assignments", rows)
             for staff_id in {row["staff_id"] for row in rows}:
                 mine = [row["family_id"] for row in rows if row["staff_id"] == staff_id]
                 await session.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from services.intake.nomina.reader import header_key
 
 # code → (label shown on screens, spellings accepted in files after `header_key`)
@@ -35,6 +37,7 @@ _BY_SPELLING = {
 _BY_SPELLING |= {header_key(code): code for code in RELATIONS}
 
 
+@functools.lru_cache(maxsize=512)  # a nómina repeats a handful of spellings 10,000 times
 def relation_code(written: str) -> str | None:
     """`"Hija"` → `"hijo"`; `"Jefa de hogar"` → `"jefe_hogar"`; unknown → None."""
     return _BY_SPELLING.get(header_key(written))

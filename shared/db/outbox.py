@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.envelope import Envelope, EventData
+from shared.db.bulk import COPY_THRESHOLD, copy_rows
 
 # A lightweight handle on the table every service declares through `OutboxMixin`.
 outbox_table = table(
@@ -33,7 +34,14 @@ def outbox_row(envelope: Envelope) -> dict[str, Any]:
 
 async def add_events(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
     """Stage events in the current transaction; they reach the bus only if it commits."""
-    if envelopes:
+    if len(envelopes) >= COPY_THRESHOLD:
+        await copy_rows(
+            session,
+            "outbox",
+            [outbox_row(e) for e in envelopes],
+            json_columns=frozenset({"payload"}),
+        )
+    elif envelopes:
         await session.execute(insert(outbox_table), [outbox_row(e) for e in envelopes])
 
 

@@ -48,7 +48,7 @@ async def stream_messages(bus: Bus, codes: set[str]) -> list[str]:
                 message = await subscription.next_msg(timeout=0.5)
             except TimeoutError:
                 break
-            code = Envelope.model_validate_json(message.data).data["family_code"]
+            code = Envelope.model_validate_json(message.data).data.get("family_code")
             if code in codes:
                 seen.append(code)
     finally:
