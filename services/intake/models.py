@@ -45,6 +45,16 @@ class Family(Base):
     representative_justification: Mapped[str | None] = mapped_column(Text)
     representative_since: Mapped[date | None]
     apoyo_familiar_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    # Contact, invitation, commitment (DOMAIN.md §2); the workflow decides the phases.
+    located_on: Mapped[date | None]
+    invited_on: Mapped[date | None]
+    invitation_accepted: Mapped[bool | None]
+    invitation_reason: Mapped[str | None] = mapped_column(Text)
+    committed_on: Mapped[date | None]
+    commitment_member_id: Mapped[UUID | None]
+    commitment_document: Mapped[str | None] = mapped_column(String(300))
+    exit_cause: Mapped[str | None] = mapped_column(String(20))
+    exited_on: Mapped[date | None]
 
     members: Mapped[list[Member]] = relationship(
         back_populates="family", order_by="Member.position", lazy="selectin"
@@ -72,6 +82,21 @@ class Member(Base):
     per_capita_income: Mapped[int | None]
 
     family: Mapped[Family] = relationship(back_populates="members")
+
+
+class ContactAttempt(Base):
+    """One attempt to locate a family: a home visit, a call, or another channel."""
+
+    __tablename__ = "contact_attempts"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    family_id: Mapped[UUID] = mapped_column(ForeignKey("families.id"), index=True)
+    attempted_on: Mapped[date]
+    channel: Mapped[str] = mapped_column(String(10))  # visita, telefono, otro
+    result: Mapped[str] = mapped_column(String(20))  # localizada, no_localizada
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class FamilyVersion(Base):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field
 
 from shared.contracts import subjects
-from shared.contracts.envelope import EventData
+from shared.contracts.envelope import CommandRequest, Contract, EventData
 
 
 class FamilyReferred(EventData):
@@ -56,3 +56,92 @@ class RepresentativeChanged(EventData):
     member_id: UUID
     reason: str = Field(description="Priority level of DOMAIN.md §3, or 'designado'")
     effective_on: date
+
+
+class FamilyContacted(EventData):
+    """An attempt to locate the family (visit, call…) and its result."""
+
+    subject: ClassVar[str] = subjects.FAMILY_CONTACTED
+
+    family_id: UUID
+    attempt_number: int = Field(ge=1)
+    attempted_on: date
+    channel: Literal["visita", "telefono", "otro"]
+    located: bool
+
+
+class FamilyInvited(EventData):
+    """The programme was explained; the family accepted or declined (*rechaza*)."""
+
+    subject: ClassVar[str] = subjects.FAMILY_INVITED
+
+    family_id: UUID
+    invited_on: date
+    accepted: bool
+    reason: str | None = Field(None, max_length=500)
+
+
+class FamilyCommitted(EventData):
+    """The representative signed the *carta de compromiso*."""
+
+    subject: ClassVar[str] = subjects.FAMILY_COMMITTED
+
+    family_id: UUID
+    signed_on: date
+    representative_member_id: UUID
+    document_ref: str = Field(max_length=300)
+
+
+class FamilyMoved(EventData):
+    """*Traslado*: the family moved to another comuna; the case moves with it."""
+
+    subject: ClassVar[str] = subjects.FAMILY_MOVED
+
+    family_id: UUID
+    from_comuna: str
+    to_comuna: str
+    moved_on: date
+
+
+ExitCause = Literal[
+    "cumplimiento", "abandono", "renuncia", "fallecimiento", "traslado", "no_localizada", "rechaza"
+]
+
+
+class GetFamily(Contract):
+    """Query: what the workflow needs to know of a family. No personal data."""
+
+    subject: ClassVar[str] = subjects.INTAKE_FAMILY_GET
+
+    family_id: UUID
+
+
+class FamilyFacts(Contract):
+    family_id: UUID
+    family_code: str
+    comuna: str
+    cohort_year: int
+    status: Literal["active", "closed"]
+    member_count: int
+    representative_member_id: UUID | None
+    apoyo_familiar_id: UUID | None
+    located_on: date | None
+    invitation_accepted: bool | None
+    committed_on: date | None
+    exit_cause: ExitCause | None
+
+
+class CloseFamily(CommandRequest):
+    """Command: the workflow closed the family's process (*egreso*) for this cause."""
+
+    subject: ClassVar[str] = subjects.INTAKE_FAMILY_CLOSE
+
+    family_id: UUID
+    exit_cause: ExitCause
+    exited_on: date
+
+
+class FamilyClosed(Contract):
+    family_id: UUID
+    exit_cause: ExitCause
+    exited_on: date

@@ -85,3 +85,49 @@ async def run_once(
 
 class _LostRace(Exception):
     """Another request with the same key committed first; ours is rolled back."""
+
+
+def body_hash(body: BaseModel) -> str:
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def replay_or_none(
+    session: AsyncSession, key: str, subject: str, digest: str
+) -> dict[str, object] | None:
+    """Inside the request's transaction: the stored answer to this key, if any.
+
+    HTTP clients on a poor connection (a phone at a family's door) resend the same POST;
+    with an `Idempotency-Key` header the second one gets the first answer, not a new row.
+    The row lock makes a concurrent duplicate wait for the first to commit.
+    """
+    previous = (
+        await session.execute(
+            select(command_log_table.c.request_hash, command_log_table.c.response)
+            .where(command_log_table.c.idempotency_key == f"http:{key}")
+            .with_for_update()
+        )
+    ).first()
+    if previous is None:
+        return None
+    if previous.request_hash != digest:
+        raise IdempotencyMismatch(
+            "La clave de idempotencia ya se usó con otra solicitud; no se aplicó",
+            idempotency_key=key,
+        )
+    response: dict[str, object] = previous.response
+    return response
+
+
+async def remember(
+    session: AsyncSession, key: str, subject: str, digest: str, response: BaseModel
+) -> None:
+    """Store the answer in the same transaction as the change; a racing twin fails and retries."""
+    await session.execute(
+        insert(command_log_table).values(
+            idempotency_key=f"http:{key}",
+            subject=subject,
+            request_hash=digest,
+            response=response.model_dump(mode="json"),
+        )
+    )

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import DomainError
@@ -89,6 +90,17 @@ def install_problem_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             detail = "Método no permitido en esta ruta"
         return problem(exc.status_code, title, detail, code=f"http_{exc.status_code}")
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # Two simultaneous requests reached the same unique key; the other one won.
+        log.warning("integrity_conflict", constraint=str(exc.orig)[:200])
+        return problem(
+            409,
+            "Conflicto",
+            "Otra operación simultánea modificó los mismos datos; reintente",
+            code="conflicto_concurrente",
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

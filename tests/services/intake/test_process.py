@@ -1,0 +1,170 @@
+"""Contact, invitation, commitment, move and closure: facts, their rules and their events."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import text
+
+from shared.bus.client import Bus
+from shared.contracts.intake import CloseFamily, FamilyClosed, FamilyFacts, GetFamily
+from shared.errors import IllegalTransition, NotFound
+from tests.conftest import ServiceUnderTest
+from tests.support.data import family_payload
+
+TODAY = date.today()
+HEADERS = {"X-Familias-Usuario": "afi.carolina"}
+
+
+async def new_family(intake: ServiceUnderTest) -> dict[str, Any]:
+    response = await intake.client.post("/v1/families", json=family_payload(), headers=HEADERS)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def post(
+    intake: ServiceUnderTest,
+    family: dict[str, Any],
+    path: str,
+    body: dict[str, Any],
+    **headers: str,
+) -> Any:  # noqa: E501
+    return await intake.client.post(
+        f"/v1/families/{family['id']}/{path}", json=body, headers=HEADERS | headers
+    )
+
+
+def contact(result: str = "localizada", day: date = TODAY) -> dict[str, Any]:
+    return {"fecha": day.isoformat(), "canal": "visita", "resultado": result}
+
+
+async def subjects(intake: ServiceUnderTest, family_id: str) -> list[str]:
+    async with intake.runtime.sessions() as session:
+        rows = await session.execute(
+            text("SELECT subject FROM outbox WHERE payload->>'family_id' = :id ORDER BY seq"),
+            {"id": family_id},
+        )
+    return [s.removeprefix("intake.evt.v1.family.") for (s,) in rows]
+
+
+async def test_from_first_visit_to_signed_commitment(intake: ServiceUnderTest) -> None:
+    family = await new_family(intake)
+    missed = await post(intake, family, "contactos", contact("no_localizada"))
+    assert missed.status_code == 201
+    found = await post(intake, family, "contactos", contact())
+    assert found.json()["registrado_por"] == "afi.carolina"
+    invited = await post(
+        intake, family, "invitacion", {"fecha": TODAY.isoformat(), "resultado": "acepta"}
+    )
+    assert invited.status_code == 200, invited.text
+    signed = await post(
+        intake, family, "compromiso",
+        {"fecha_firma": TODAY.isoformat(), "documento": "carta-2026-001.pdf"},
+    )  # fmt: skip
+    assert signed.status_code == 200, signed.text
+    state = signed.json()
+    assert state["localizada_el"] == state["compromiso_firmado_el"] == TODAY.isoformat()
+    assert state["acepta"] is True
+    assert await subjects(intake, family["id"]) == [
+        "referred", "contacted", "contacted", "invited", "committed",
+    ]  # fmt: skip
+    listed = await intake.client.get(f"/v1/families/{family['id']}/contactos")
+    assert [c["resultado"] for c in listed.json()] == ["no_localizada", "localizada"]
+
+
+@pytest.mark.parametrize(
+    ("steps", "path", "body", "status", "fragment"),
+    [
+        ([], "invitacion", {"resultado": "acepta"}, 409, "localizada"),
+        ([("contactos", contact())], "compromiso", {"documento": "x.pdf"}, 409, "aceptar"),
+        ([("contactos", contact())], "invitacion", {"resultado": "rechaza"}, 422, "motivo"),
+        ([], "contactos", contact(day=TODAY + timedelta(days=1)), 422, "futura"),
+        ([], "contactos", contact(day=date(2000, 1, 1)), 422, "anterior a la derivación"),
+    ],
+    ids=["invite-unlocated", "commit-uninvited", "decline-without-reason", "future", "too-early"],
+)
+async def test_facts_out_of_order_are_refused_with_the_reason(
+    intake: ServiceUnderTest,
+    steps: list[tuple[str, dict[str, Any]]],
+    path: str,
+    body: dict[str, Any],
+    status: int,
+    fragment: str,
+) -> None:
+    family = await new_family(intake)
+    for step_path, step_body in steps:
+        assert (await post(intake, family, step_path, step_body)).status_code < 300
+    dated = {"fecha": TODAY.isoformat(), "fecha_firma": TODAY.isoformat()}
+    dated = {k: v for k, v in dated.items() if (k == "fecha_firma") == (path == "compromiso")}
+    response = await post(intake, family, path, dated | body)
+    assert response.status_code == status, response.text
+    assert fragment in response.json()["detail"]
+
+
+async def test_a_resent_request_with_the_same_key_records_once(intake: ServiceUnderTest) -> None:
+    family = await new_family(intake)
+    key = str(uuid4())
+    first = await post(intake, family, "contactos", contact(), **{"Idempotency-Key": key})
+    again = await post(intake, family, "contactos", contact(), **{"Idempotency-Key": key})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    listed = await intake.client.get(f"/v1/families/{family['id']}/contactos")
+    assert len(listed.json()) == 1
+    other = await post(
+        intake, family, "contactos", contact("no_localizada"), **{"Idempotency-Key": key}
+    )
+    assert other.status_code == 409
+    assert await subjects(intake, family["id"]) == ["referred", "contacted"]
+
+
+async def test_the_workflow_reads_facts_and_closes_the_family_once(
+    intake: ServiceUnderTest, it_bus: Bus
+) -> None:
+    family = await new_family(intake)
+    facts = await it_bus.request(
+        "intake.qry.v1.family.get", GetFamily(family_id=family["id"]), FamilyFacts
+    )
+    assert facts.status == "active"
+    assert facts.member_count == 2
+    assert facts.representative_member_id is not None
+
+    close = CloseFamily(
+        idempotency_key=f"{family['id']}:egreso",
+        family_id=family["id"],
+        exit_cause="renuncia",
+        exited_on=TODAY,
+    )
+    first = await it_bus.request("intake.cmd.v1.family.close", close, FamilyClosed)
+    again = await it_bus.request("intake.cmd.v1.family.close", close, FamilyClosed)
+    assert first == again
+    other = close.model_copy(update={"idempotency_key": "otra", "exit_cause": "abandono"})
+    with pytest.raises(IllegalTransition):
+        await it_bus.request("intake.cmd.v1.family.close", other, FamilyClosed)
+
+    refused = await post(intake, family, "contactos", contact())
+    assert refused.status_code == 409
+    assert "egresó" in refused.json()["detail"]
+    with pytest.raises(NotFound):
+        await it_bus.request("intake.qry.v1.family.get", GetFamily(family_id=uuid4()), FamilyFacts)
+
+
+async def test_a_move_changes_the_comuna_and_frees_the_professional(
+    intake: ServiceUnderTest,
+) -> None:
+    family = await new_family(intake)
+    moved = await post(
+        intake, family, "traslado", {"comuna_destino": "Renca", "fecha": TODAY.isoformat()}
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["comuna"] == "Renca"
+    shown = (await intake.client.get(f"/v1/families/{family['id']}")).json()
+    assert shown["apoyo_familiar_id"] is None
+    assert (await subjects(intake, family["id"]))[-1] == "moved"
+    same = await post(
+        intake, family, "traslado", {"comuna_destino": "renca", "fecha": TODAY.isoformat()}
+    )
+    assert same.status_code == 422
