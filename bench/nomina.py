@@ -161,6 +161,5 @@ async def _run(settings: Settings, rows: int, rounds: int) -> None:
 
 def _seconds(values: list[float]) -> str:
     return (
-        f"mediana {statistics.median(values):.3f} s "
-        f"(mín {min(values):.3f}, máx {max(values):.3f})"
+        f"mediana {statistics.median(values):.3f} s (mín {min(values):.3f}, máx {max(values):.3f})"
     )

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import DomainError
@@ -102,6 +102,20 @@ def install_problem_handlers(app: FastAPI) -> None:
             code="conflicto_concurrente",
         )
 
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        # SQLSTATE class 22 is "data exception": input pydantic accepts but PostgreSQL
+        # cannot store, e.g. a NUL character in a text or a number beyond a column's range.
+        if _sqlstate(exc).startswith("22"):
+            log.info("data_exception", sqlstate=_sqlstate(exc))
+            return problem(
+                422,
+                "Datos no válidos",
+                "Algún valor contiene caracteres no permitidos o está fuera de rango",
+                code="validacion",
+            )
+        return await unexpected(request, exc)
+
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected_error")
@@ -111,6 +125,15 @@ def install_problem_handlers(app: FastAPI) -> None:
             "Ocurrió un error inesperado; quedó registrado para revisión",
             code="error_interno",
         )
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    """The PostgreSQL error code, wherever the driver adapter keeps it."""
+    for error in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    return ""
 
 
 def _is_json_scalar_or_list(value: Any) -> bool:

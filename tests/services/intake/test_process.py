@@ -31,7 +31,7 @@ async def post(
     path: str,
     body: dict[str, Any],
     **headers: str,
-) -> Any:  # noqa: E501
+) -> Any:
     return await intake.client.post(
         f"/v1/families/{family['id']}/{path}", json=body, headers=HEADERS | headers
     )
