@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -15,7 +16,7 @@ from shared.errors import IllegalTransition, NotFound
 from tests.conftest import ServiceUnderTest
 from tests.support.data import family_payload
 
-TODAY = date.today()
+TODAY = datetime.now(ZoneInfo("America/Santiago")).date()  # the service's today
 HEADERS = {"X-Familias-Usuario": "afi.carolina"}
 
 
