@@ -73,7 +73,8 @@ async def copy_reference(dsn: str, content: bytes) -> float:
     """COPY the same rows, already parsed, into a scratch table shaped like `members`."""
     rows = [
         (uuid4(), uuid4(), 0, stdnum_rut.compact(r.cells["run"]), r.cells["nombres"],
-         r.cells["apellido_paterno"], r.cells["apellido_materno"], r.cells["sexo"], date(1986, 3, 14), r.cells["parentesco"],
+         r.cells["apellido_paterno"], r.cells["apellido_materno"], r.cells["sexo"],
+         date(1986, 3, 14), r.cells["parentesco"],
          r.cells["jefe_hogar"] == "Sí", r.cells["direccion"], r.cells["comuna"],
          r.cells["telefono"], 40, 38000)
         for r in read_nomina(content, "n.csv").rows
