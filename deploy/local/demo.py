@@ -1,66 +1,47 @@
-"""Demo data for `make run`: a few referred families, loaded through the real API."""
+"""Demo data for `make run`: a unit's team and the sample nómina, loaded through the real API.
+
+Idempotent: a second `make run` finds the team in place and the nómina already imported.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import httpx
 
 from shared.settings import Settings
 
-DEMO_FAMILIES = [
-    {
-        "id_familia": "DEMO-0001",
-        "comuna": "Conchalí",
-        "cohorte": 2024,
-        "miembros": [
-            {
-                "run": "11.111.111-1",
-                "nombres": "María José",
-                "apellido_paterno": "Soto",
-                "apellido_materno": "Pérez",
-                "sexo": "F",
-                "fecha_nacimiento": "1988-04-12",
-                "parentesco": "jefa_hogar",
-                "jefe_hogar": True,
-            },
-            {
-                "run": "22.222.222-2",
-                "nombres": "Tomás",
-                "apellido_paterno": "Soto",
-                "apellido_materno": "Soto",
-                "sexo": "M",
-                "fecha_nacimiento": "2015-09-03",
-                "parentesco": "hijo",
-            },
-        ],
-    },
-    {
-        "id_familia": "DEMO-0002",
-        "comuna": "Conchalí",
-        "cohorte": 2024,
-        "miembros": [
-            {
-                "run": "16.666.666-K",
-                "nombres": "Juana",
-                "apellido_paterno": "Rojas",
-                "apellido_materno": "Díaz",
-                "sexo": "F",
-                "fecha_nacimiento": "1979-01-30",
-                "parentesco": "jefa_hogar",
-                "jefe_hogar": True,
-            }
-        ],
-    },
+SAMPLE_NOMINA = Path(__file__).resolve().parents[2] / "docs" / "nomina" / "nomina-ejemplo.csv"
+COMUNA = "Conchalí"
+YEAR = 2026
+
+TEAM = [  # fictitious people
+    {"run": "10.000.013-K", "nombre": "Patricia Leiva", "rol": "jefe_unidad"},
+    {"run": "12.000.011-K", "nombre": "Camila Fuentes", "rol": "apoyo_familiar"},
+    {"run": "13.000.015-0", "nombre": "Jorge Valdés", "rol": "apoyo_familiar"},
+    {"run": "14.000.017-5", "nombre": "Francisca Morales", "rol": "administrativo"},
 ]
 
 
 def load_demo_data(settings: Settings) -> int:
-    """Register the demo families; already registered ones are left as they are."""
-    created = 0
-    with httpx.Client(timeout=10, headers={"X-Familias-Usuario": "demo"}) as http:
-        for family in DEMO_FAMILIES:
-            response = http.post(f"{settings.service_url('intake')}/v1/families", json=family)
-            if response.status_code == 201:
-                created += 1
-            elif response.status_code != 409:
-                response.raise_for_status()
-    return created
+    """Create the team and import the sample nómina; returns how many families are new."""
+    intake = settings.service_url("intake")
+    with httpx.Client(timeout=60, headers={"X-Familias-Usuario": "demo"}) as http:
+        present = {s["run_formateado"] for s in http.get(f"{intake}/v1/staff").json()}
+        head_id = None
+        for person in TEAM:
+            if person["run"] in present:
+                continue
+            body = {**person, "comuna": COMUNA, "jefatura_id": head_id}
+            response = http.post(f"{intake}/v1/staff", json=body)
+            response.raise_for_status()
+            if person["rol"] == "jefe_unidad":
+                head_id = response.json()["id"]
+        response = http.post(
+            f"{intake}/v1/nominas",
+            files={"archivo": (SAMPLE_NOMINA.name, SAMPLE_NOMINA.read_bytes(), "text/csv")},
+            data={"comuna": COMUNA, "anio": str(YEAR)},
+        )
+        if response.status_code not in (200, 201):
+            response.raise_for_status()
+        return len(response.json().get("familias_nuevas", []))

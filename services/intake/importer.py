@@ -42,6 +42,7 @@ from shared.db.outbox import add_events
 from shared.rut import mask_rut
 
 PRODUCER = "intake"
+MAX_ERRORS_IN_SUMMARY = 1000
 AFI_ROLE = "apoyo_familiar"
 
 
@@ -485,7 +486,9 @@ class NominaImporter:
             "familias_actualizadas": sorted(updated),
             "familias_sin_cambios": sorted(unchanged),
             "familias_rechazadas": sorted(checked.rejected),
-            "errores": [e.__dict__ for e in checked.errors],
+            # The answer carries the first errors; the report download carries them all.
+            "errores": [e.__dict__ for e in checked.errors[:MAX_ERRORS_IN_SUMMARY]],
+            "errores_total": len(checked.errors),
             "advertencias": list(checked.warnings),
         }
 

@@ -161,7 +161,7 @@ def test_make_run_starts_everything_prints_the_urls_and_stops_cleanly_on_ctrl_c(
         text = "".join(output)
         assert "Familias está funcionando" in text, text[-3000:]
         assert f"http://127.0.0.1:{env['FAMILIAS_SUPERVISION_PORT']}/" in text
-        assert "Datos de demostración cargados (2 familias nuevas)" in text
+        assert "Datos de demostración cargados (5 familias nuevas)" in text
         children = psutil.Process(launcher.pid).children(recursive=True)
         assert len(children) >= 12
     finally:
