@@ -35,7 +35,12 @@ from services.intake.nomina.validate import (
 )
 from services.intake.representative import choose_representative
 from shared.contracts.envelope import Envelope
-from shared.contracts.intake import FamilyAssigned, FamilyReferred, FamilyUpdated
+from shared.contracts.intake import (
+    FamilyAssigned,
+    FamilyReferred,
+    FamilyUpdated,
+    RepresentativeChanged,
+)
 from shared.db.audit import record_audit
 from shared.db.bulk import copy_rows
 from shared.db.outbox import add_events
@@ -322,8 +327,8 @@ class NominaImporter:
                 )
             else:
                 updated.append(draft.code)
-                events.append(
-                    await self._update_family(session, request, import_id, family, draft, state)
+                events += await self._update_family(
+                    session, request, import_id, family, draft, state
                 )
         await copy_rows(session, "families", families)
         await copy_rows(session, "members", members)
@@ -359,7 +364,7 @@ class NominaImporter:
         family: Family,
         draft: FamilyDraft,
         state: dict[str, Any],
-    ) -> Envelope:
+    ) -> list[Envelope]:
         """Members are matched by RUN so their ids survive a correction."""
         by_run = {m.run: m for m in family.members}
         wanted = {p.run for p in draft.people}
@@ -378,11 +383,13 @@ class NominaImporter:
                 )
         family.version += 1
         family.last_import_id = import_id
+        changed_payee = False
         if family.representative_reason != "designado" or family.representative_run not in wanted:
             choice = choose_representative(draft.people, request.today)
             new_run = choice.run if choice else None
             if new_run != family.representative_run:
                 family.representative_since = request.today
+                changed_payee = new_run is not None
             family.representative_run = new_run
             family.representative_reason = choice.reason if choice else None
             family.representative_justification = None
@@ -398,17 +405,35 @@ class NominaImporter:
         )
         await session.flush()
         await session.refresh(family, ["members"])
-        return Envelope.wrap(
-            FamilyUpdated(
+        events = [
+            Envelope.wrap(
+                FamilyUpdated(
+                    family_id=family.id,
+                    version=family.version,
+                    member_count=len(draft.people),
+                    import_id=import_id,
+                ),
+                producer=PRODUCER,
+                actor=request.actor,
                 family_id=family.id,
-                version=family.version,
-                member_count=len(draft.people),
-                import_id=import_id,
-            ),
-            producer=PRODUCER,
-            actor=request.actor,
-            family_id=family.id,
-        )
+            )
+        ]
+        payee = next((m for m in family.members if m.run == family.representative_run), None)
+        if changed_payee and payee is not None and family.representative_reason:
+            events.append(
+                Envelope.wrap(
+                    RepresentativeChanged(
+                        family_id=family.id,
+                        member_id=payee.id,
+                        reason=family.representative_reason,
+                        effective_on=request.today,
+                    ),
+                    producer=PRODUCER,
+                    actor=request.actor,
+                    family_id=family.id,
+                )
+            )
+        return events
 
     async def _assign(
         self, session: AsyncSession, request: ImportRequest, created: list[tuple[UUID, str]]

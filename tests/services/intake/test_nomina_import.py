@@ -337,3 +337,24 @@ async def test_garbage_files_get_a_clear_error_and_change_nothing(
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["detail"]
     assert await count(intake, comuna) == (0, 0)
+
+
+async def test_a_correction_that_changes_the_payee_announces_it(
+    intake: ServiceUnderTest, comuna: str
+) -> None:
+    rows = [
+        person("P-1", "Jefe de hogar", "M", "01-01-1980", head=True),
+        person("P-1", "Hijo", "M", "02-07-2014"),
+    ]
+    status, _ = await upload(intake, csv_bytes(rows), comuna)
+    assert status == 201
+    before = await family_by_run(intake, rows[0][1])
+    assert before["representante"]["motivo"] == "hombre_jefe"
+    mother = person("P-1", "Conviviente", "F", "05-05-1985")
+    status, _ = await upload(intake, csv_bytes([*rows, mother]), comuna)
+    assert status == 201
+    after = await family_by_run(intake, rows[0][1])
+    assert after["representante"]["run"] == mother[1].replace(".", "").replace("-", "").upper()
+    assert after["representante"]["motivo"] == "madre"
+    subjects = await _outbox_subjects(intake, after["id"])
+    assert subjects[-1] == "intake.evt.v1.family.representative_changed"
