@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
@@ -30,6 +32,26 @@ class ServiceRuntime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     bus: Bus
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    background: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def run_in_background(
+        self, name: str, work: Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+    ) -> None:
+        """Run `work(stop)` for the service's lifetime (event consumers); stopped on exit."""
+        self.background.append(asyncio.create_task(work(self.stop), name=f"{self.name}:{name}"))
+
+    async def stop_background(self) -> None:
+        self.stop.set()
+        if self.background:
+            done, pending = await asyncio.wait(self.background, timeout=10)
+            for task in pending:
+                task.cancel()
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    log.error(
+                        "background_task_failed", task=task.get_name(), error=repr(task.exception())
+                    )
 
     def readiness_checks(self) -> Mapping[str, ReadinessCheck]:
         return {"postgresql": self._check_database, "nats": self._check_nats}
@@ -65,7 +87,10 @@ async def service_runtime(
             await bus.ensure_stream(name)
             runtime = ServiceRuntime(name, settings, engine, create_session_factory(engine), bus)
             await register_handlers(runtime)
-            yield runtime
+            try:
+                yield runtime
+            finally:
+                await runtime.stop_background()
         finally:
             await bus.close()
     finally:

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     timezone: str = "America/Santiago"
     # Policy (DOMAIN.md §4): most active families one Apoyo Familiar may carry.
     caseload_max_active: int = Field(40, ge=1, le=500)
+    # Policy (DOMAIN.md §2): days after the commitment to complete the diagnosis.
+    diagnosis_deadline_days: int = Field(30, ge=1, le=365)
+    # A declared health emergency: remote sessions count while it lasts (pandemic practice).
+    health_emergency: bool = False
 
     @field_validator("database_url")
     @classmethod

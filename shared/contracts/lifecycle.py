@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Final
+from typing import ClassVar, Final
 from uuid import UUID
 
 from pydantic import BaseModel, Field
+
+from shared.contracts import subjects
+from shared.contracts.envelope import EventData
 
 WORKFLOW_TYPE: Final = "FamilyLifecycle"
 SIGNAL_EVENT: Final = "evento"
@@ -60,3 +63,13 @@ SEARCH_ATTRIBUTES: Final = {
     "ApoyoFamiliar": "Keyword",
     "NextDeadline": "Datetime",
 }
+
+
+class FamilyExited(EventData):
+    """The family's process ended (*egreso*), published by the workflow's activity."""
+
+    subject: ClassVar[str] = subjects.FAMILY_EXITED
+
+    family_id: UUID
+    exit_cause: str = Field(description="causal de egreso, DOMAIN.md §2")
+    exited_on: date
