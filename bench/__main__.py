@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bench import nomina, relay
+from bench import nomina, relay, sessions
 
-BENCHMARKS = {"relay": relay.main, "nomina": nomina.main}
+BENCHMARKS = {"relay": relay.main, "nomina": nomina.main, "sesiones": sessions.main}
 
 
 def main() -> None:

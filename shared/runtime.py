@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -87,6 +88,11 @@ async def service_runtime(
             await bus.ensure_stream(name)
             runtime = ServiceRuntime(name, settings, engine, create_session_factory(engine), bus)
             await register_handlers(runtime)
+            # What start-up loaded (migrations, imports, caches) lives as long as the
+            # process: keep it out of the cyclic collector's full passes, whose pauses
+            # otherwise show up as request latency spikes (bench/RESULTS.md, sessions).
+            gc.collect()
+            gc.freeze()
             try:
                 yield runtime
             finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -351,18 +351,21 @@ class PlansService:
                 f"La fecha de la sesión es anterior a la carta de compromiso ({committed:%d-%m-%Y})"
             )
         kind = SESSION_KINDS[data["tipo"]]
-        plan = await self.signed_plan(session, family_id)
-        if kind.needs_asl and (plan is None or plan.asl_adults == 0):
-            raise ValidationFailed(
-                "La familia no tiene acompañamiento sociolaboral (ASL) en su plan firmado"
-            )
+        if kind.needs_asl:
+            plan = await self.signed_plan(session, family_id)
+            if plan is None or plan.asl_adults == 0:
+                raise ValidationFailed(
+                    "La familia no tiene acompañamiento sociolaboral (ASL) en su plan firmado"
+                )
         if kind.remote and not health_emergency:
             note = "no cuenta para el mínimo de sesiones fuera de una emergencia sanitaria"
         else:
             note = None
-        inserted = await session.execute(
+        # One round trip: insert, or nothing when the same session is already recorded.
+        recorded = await session.scalar(
             insert(Session)
             .values(
+                id=uuid4(),
                 family_id=family_id,
                 held_on=held_on,
                 kind=data["tipo"],
@@ -373,11 +376,12 @@ class PlansService:
                 notes=data.get("notas"),
                 professional=professional,
             )
-            .on_conflict_do_nothing(index_elements=["family_id", "held_on", "kind", "professional"])
-            .returning(Session.id)
+            .on_conflict_do_nothing(
+                index_elements=["family_id", "held_on", "kind", "professional"]
+            )
+            .returning(Session)
         )
-        new_id = inserted.scalar_one_or_none()
-        if new_id is None:
+        if recorded is None:
             existing = await session.scalar(
                 select(Session).where(
                     Session.family_id == family_id,
@@ -388,8 +392,6 @@ class PlansService:
             )
             assert existing is not None
             return existing, False, note
-        recorded = await session.get(Session, new_id)
-        assert recorded is not None
         await add_event(
             session,
             SessionRecorded(
