@@ -376,9 +376,7 @@ class PlansService:
                 notes=data.get("notas"),
                 professional=professional,
             )
-            .on_conflict_do_nothing(
-                index_elements=["family_id", "held_on", "kind", "professional"]
-            )
+            .on_conflict_do_nothing(index_elements=["family_id", "held_on", "kind", "professional"])
             .returning(Session)
         )
         if recorded is None:

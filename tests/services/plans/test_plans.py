@@ -113,13 +113,13 @@ async def signed_plan(plans: ServiceUnderTest, family_id: UUID, asl: int = 0) ->
 
 def session(
     kind: str = "aps_individual", day: date = TODAY, attendance: str = "asistio"
-) -> dict[str, Any]:  # noqa: E501
+) -> dict[str, Any]:
     return {
         "fecha": day.isoformat(),
         "tipo": kind,
         "asistencia": attendance,
         "dimensiones": ["salud"],
-    }  # noqa: E501
+    }
 
 
 async def test_the_whole_plan_from_diagnosis_to_evaluation(
@@ -316,7 +316,7 @@ async def test_the_abandonment_procedure_follows_its_order(
             "fecha": day,
             "contenido": "Sin contacto",
             "recomendacion": "egreso",
-        },  # noqa: E501
+        },
         headers=AFI,
     )
     assert done.status_code == 201
