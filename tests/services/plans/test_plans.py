@@ -98,7 +98,7 @@ async def signed_plan(plans: ServiceUnderTest, family_id: UUID, asl: int = 0) ->
                 },
                 {"dimension": "educacion", "descripcion": "Asistencia escolar sobre 85 %"},
             ],
-        },  # fmt: skip
+        },
         headers=AFI,
     )
     assert draft.status_code == 200, draft.text
