@@ -106,8 +106,18 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
         # SQLSTATE class 22 is "data exception": input pydantic accepts but PostgreSQL
         # cannot store, e.g. a NUL character in a text or a number beyond a column's range.
-        if _sqlstate(exc).startswith("22"):
-            log.info("data_exception", sqlstate=_sqlstate(exc))
+        state = _sqlstate(exc)
+        if state.startswith("40") or state == "55P03":
+            # Serialization failure, deadlock or lock timeout: another request won; retry.
+            log.warning("concurrent_conflict", sqlstate=state)
+            return problem(
+                409,
+                "Conflicto",
+                "Otra operación simultánea modificó los mismos datos; reintente",
+                code="conflicto_concurrente",
+            )
+        if state.startswith("22"):
+            log.info("data_exception", sqlstate=state)
             return problem(
                 422,
                 "Datos no válidos",
