@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from shared.bus.client import Bus
 from shared.bus.heartbeat import Heartbeat
@@ -24,9 +26,29 @@ log = get_logger(__name__)
 WORKFLOWS = [FamilyLifecycle]
 
 
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox, with `zoneinfo` passed through: deadlines fall at midnight in Santiago.
+
+    Inside the sandbox `ZoneInfo` is a restricted proxy that `datetime` refuses as tzinfo;
+    the time zone database is data on disk, the same for every replay on a machine.
+    """
+    restrictions = dataclasses.replace(
+        SandboxRestrictions.default,
+        invalid_module_members=SandboxRestrictions.invalid_module_members_default.with_child_unrestricted(
+            "zoneinfo", "ZoneInfo"
+        ),
+    ).with_passthrough_modules("zoneinfo")
+    return SandboxedWorkflowRunner(restrictions=restrictions)
+
+
 def activities_for(bus: Bus) -> Sequence[Callable[..., Any]]:
     lifecycle = LifecycleActivities(bus)
-    return [lifecycle.open_case]
+    return [
+        lifecycle.open_case,
+        lifecycle.sessions_in_month,
+        lifecycle.close_family,
+        lifecycle.publish_exited,
+    ]
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
@@ -39,6 +61,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         task_queue=settings.temporal_task_queue,
         workflows=WORKFLOWS,
         activities=activities_for(bus),
+        workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=5),
     )
     async with Heartbeat(bus, "worker", settings.heartbeat_seconds).running(), worker:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -26,6 +26,45 @@ class FamilyLifecycleInput(BaseModel):
     comuna: str
     cohort_year: int
     referred_on: date
+    # The family's pinned policy, when it differs from the defaults (workflows/family/policy.py).
+    policy: dict[str, Any] | None = None
+    # Set by continue-as-new: the whole state of the previous run.
+    carried_state: dict[str, Any] | None = None
+
+
+UPDATE_DECIDE_ABANDONMENT: Final = "decidir_abandono"
+UPDATE_CLOSE: Final = "cerrar"
+UPDATE_PAUSE: Final = "pausar"
+UPDATE_RESUME: Final = "reanudar"
+UPDATE_CORRECT_DATE: Final = "corregir_fecha"
+
+
+class AbandonmentDecision(BaseModel):
+    """The Jefe/a de Unidad's decision after the documented home visit."""
+
+    confirmar: bool = Field(description="true: egreso por abandono; false: reincorporar")
+    motivo: str = Field(min_length=3, max_length=1000)
+    usuario: str = Field(min_length=1, max_length=120)
+
+
+class CloseRequest(BaseModel):
+    causal: str = Field(description="renuncia, fallecimiento o traslado")
+    motivo: str = Field(min_length=3, max_length=1000)
+    usuario: str = Field(min_length=1, max_length=120)
+
+
+class PauseRequest(BaseModel):
+    motivo: str = Field(min_length=3, max_length=1000)
+    usuario: str = Field(min_length=1, max_length=120)
+
+
+class DateCorrection(BaseModel):
+    """A date entered wrong (e.g. the signature date): the deadlines are recomputed."""
+
+    hecho: str = Field(description="compromiso, diagnostico, plan o derivacion")
+    fecha: date
+    motivo: str = Field(min_length=3, max_length=1000)
+    usuario: str = Field(min_length=1, max_length=120)
 
 
 class TimelineEntry(BaseModel):

@@ -1,13 +1,20 @@
-"""Activities of the family workflow: each one a NATS command to the service that owns it."""
+"""Activities of the family workflow: each one a thin NATS request to the service that owns it."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import NAMESPACE_URL, uuid5
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from shared.bus.client import Bus
+from shared.bus.consumer import FAMILY_HEADER
 from shared.contracts import subjects
-from shared.contracts.plans import CaseOpened, OpenCase
+from shared.contracts.envelope import Envelope
+from shared.contracts.intake import CloseFamily, FamilyClosed
+from shared.contracts.lifecycle import FamilyExited
+from shared.contracts.plans import CaseOpened, OpenCase, SessionsCount, SessionsInMonth
 from shared.errors import DependencyUnavailable, DomainError
 
 
@@ -28,3 +35,39 @@ class LifecycleActivities:
             raise
         except DomainError as error:
             raise _refusal(error) from error
+
+    @activity.defn(name="sessions_in_month")
+    async def sessions_in_month(self, query: SessionsInMonth) -> SessionsCount:
+        try:
+            return await self.bus.request(subjects.SESSIONS_IN_MONTH, query, SessionsCount)
+        except DependencyUnavailable:
+            raise
+        except DomainError as error:
+            raise _refusal(error) from error
+
+    @activity.defn(name="close_family")
+    async def close_family(self, command: CloseFamily) -> FamilyClosed:
+        try:
+            return await self.bus.request(subjects.INTAKE_FAMILY_CLOSE, command, FamilyClosed)
+        except DependencyUnavailable:
+            raise
+        except DomainError as error:
+            raise _refusal(error) from error
+
+    @activity.defn(name="publish_exited")
+    async def publish_exited(self, event: FamilyExited) -> None:
+        """Published once: the event id derives from the family, so a retry is a duplicate."""
+        event_id = uuid5(NAMESPACE_URL, f"familias:exited:{event.family_id}")
+        envelope = Envelope.wrap(
+            event,
+            producer="lifecycle",
+            family_id=event.family_id,
+            event_id=event_id,
+            occurred_at=datetime.now(UTC),
+        )
+        await self.bus.ensure_stream("lifecycle")
+        await self.bus.js.publish(
+            self.bus.subject(envelope.subject),
+            envelope.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": str(event_id), FAMILY_HEADER: str(event.family_id)},
+        )

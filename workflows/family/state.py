@@ -1,10 +1,17 @@
-"""The family workflow's state and the pure decisions over it (no Temporal here)."""
+"""The family workflow's state and the pure decisions over it (no Temporal here).
+
+Facts arrive as bus events in any order and are recorded whatever the phase; `advance`
+then moves the phase as far as the facts allow. Deadlines are computed from facts and the
+family's pinned policy; what happens when one passes is decided here too. The workflow
+only waits, calls activities and applies these functions.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
@@ -12,9 +19,11 @@ from shared.contracts import subjects
 from shared.contracts.envelope import Envelope
 from shared.contracts.intake import FamilyReferred
 from shared.contracts.lifecycle import FamilyLifecycleInput, LifecycleView, TimelineEntry
+from workflows.family.policy import Policy
 
 # Event ids remembered for de-duplication; older ones are beyond any redelivery window.
 SEEN_EVENTS_KEPT = 500
+SANTIAGO = ZoneInfo("America/Santiago")
 
 
 class Phase(StrEnum):
@@ -40,6 +49,23 @@ PHASE_LABELS: dict[Phase, str] = {
     Phase.EVALUATION: "Evaluación y cierre",
     Phase.CLOSED: "Egresada",
 }
+EXIT_CAUSES = {
+    "cumplimiento": "Cumplimiento de los 24 meses",
+    "abandono": "Abandono",
+    "renuncia": "Renuncia de la familia",
+    "fallecimiento": "Fallecimiento del representante",
+    "traslado": "Traslado a otra comuna",
+    "no_localizada": "Familia no localizada",
+    "rechaza": "La familia rechaza la invitación",
+}
+
+
+class Abandonment(BaseModel):
+    opened_on: date
+    reason: str
+    visit_due: date
+    visit_on: date | None = None
+    escalated: bool = False
 
 
 class FamilyState(BaseModel):
@@ -49,26 +75,74 @@ class FamilyState(BaseModel):
     comuna: str
     cohort_year: int
     referred_on: date
+    policy: Policy = Field(default_factory=Policy)
     phase: Phase = Phase.REFERRAL
     phase_since: datetime
     case_opened: bool = False
+    apoyo_familiar: str | None = None
+    # Facts, as they arrive.
+    contact_attempts: int = 0
+    located_on: date | None = None
+    invitation_accepted: bool | None = None
+    committed_on: date | None = None
+    diagnosis_on: date | None = None
+    plan_signed_on: date | None = None
+    trajectory: str | None = None
+    evaluation_on: date | None = None
+    # Accompaniment.
+    first_month: date | None = None  # first day of plan month 1
+    plan_month: int = 0  # months started so far
+    months_without_session: int = 0
+    abandonment: Abandonment | None = None
+    paused: bool = False
+    notices: list[str] = Field(default_factory=list)  # reminders/escalations already given
+    payments: dict[str, int] = Field(default_factory=dict)  # settled, rejected, expired
     exit_cause: str | None = None
+    exited_on: date | None = None
+    runs: int = 1  # workflow runs so far (continue-as-new)
     timeline: list[TimelineEntry] = Field(default_factory=list)
     seen_events: list[UUID] = Field(default_factory=list)
 
     @classmethod
-    def start(cls, start: FamilyLifecycleInput, now: datetime) -> FamilyState:
+    def start(cls, start: FamilyLifecycleInput, now: datetime, policy: Policy) -> FamilyState:
         return cls(
             family_id=start.family_id,
             comuna=start.comuna,
             cohort_year=start.cohort_year,
             referred_on=start.referred_on,
+            policy=policy,
             phase_since=now,
         )
 
     @property
     def closed(self) -> bool:
         return self.phase is Phase.CLOSED
+
+
+class Deadline(BaseModel):
+    key: str
+    due: datetime
+    label: str
+
+
+# ---- time ---------------------------------------------------------------------------
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(SANTIAGO).date()
+
+
+def start_of(day: date) -> datetime:
+    """Midnight of `day` in Santiago, as an aware UTC instant."""
+    return datetime.combine(day, time(0), tzinfo=SANTIAGO).astimezone(UTC)
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+# ---- recording ----------------------------------------------------------------------
 
 
 def record(
@@ -94,39 +168,376 @@ def first_time_seen(state: FamilyState, event_id: UUID) -> bool:
     return True
 
 
+def move_to(state: FamilyState, phase: Phase, now: datetime) -> None:
+    state.phase = phase
+    state.phase_since = now
+    record(state, now, "fase", f"Fase: {PHASE_LABELS[phase]}")
+
+
+def exit_family(state: FamilyState, cause: str, now: datetime, *, actor: str = "sistema") -> None:
+    state.exit_cause = cause
+    state.exited_on = local_day(now)
+    state.phase = Phase.CLOSED
+    state.phase_since = now
+    record(state, now, "egreso", f"Egreso: {EXIT_CAUSES.get(cause, cause)}", actor=actor)
+
+
+# ---- facts from the bus ---------------------------------------------------------------
+
+
+def _day(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
 def apply_event(state: FamilyState, event: Envelope) -> None:
-    """Fold one bus event into the state and the timeline."""
+    """Record one bus event's fact and its timeline line; phases move in `advance`."""
     actor = event.actor or event.producer
-    if event.subject == subjects.FAMILY_REFERRED:
-        referred = event.payload(FamilyReferred)
-        record(
-            state,
-            event.occurred_at,
-            "derivacion",
-            f"Familia {referred.family_code} derivada en la nómina {referred.cohort_year} "
-            f"de {referred.comuna} ({referred.member_count} integrantes)",
-            actor=actor,
-            event_id=event.event_id,
-        )
-        return
+    data = event.data
+    at = event.occurred_at
+
+    def line(kind: str, text: str) -> None:
+        record(state, at, kind, text, actor=actor, event_id=event.event_id)
+
+    match event.subject:
+        case subjects.FAMILY_REFERRED:
+            referred = event.payload(FamilyReferred)
+            line(
+                "derivacion",
+                f"Familia {referred.family_code} derivada en la nómina {referred.cohort_year} "
+                f"de {referred.comuna} ({referred.member_count} integrantes)",
+            )
+        case subjects.FAMILY_ASSIGNED:
+            state.apoyo_familiar = str(data["staff_id"])
+            line("asignacion", f"Asignada a un Apoyo Familiar: {data.get('reason', '')}")
+        case subjects.FAMILY_CONTACTED:
+            state.contact_attempts = max(state.contact_attempts, int(data["attempt_number"]))
+            found = bool(data["located"])
+            if found and state.located_on is None:
+                state.located_on = _day(data["attempted_on"])
+            result = "familia localizada" if found else "sin localizar"
+            line(
+                "contacto",
+                f"Intento de contacto {data['attempt_number']} ({data['channel']}): {result}",
+            )
+        case subjects.FAMILY_INVITED:
+            state.invitation_accepted = bool(data["accepted"])
+            if data["accepted"]:
+                line("invitacion", "La familia acepta la invitación")
+            else:
+                line("invitacion", f"La familia rechaza la invitación: {data.get('reason') or ''}")
+        case subjects.FAMILY_COMMITTED:
+            state.committed_on = _day(data["signed_on"])
+            line("compromiso", f"Carta de compromiso firmada el {state.committed_on:%d-%m-%Y}")
+        case subjects.FAMILY_MOVED:
+            state.comuna = str(data["to_comuna"])
+            line(
+                "traslado",
+                f"Traslado de {data['from_comuna']} a {data['to_comuna']}: el caso continúa",
+            )
+        case subjects.FAMILY_REPRESENTATIVE_CHANGED:
+            line(
+                "representante",
+                f"Cambio de representante desde el {_day(data['effective_on']):%d-%m-%Y}",
+            )
+        case subjects.FAMILY_UPDATED:
+            line("composicion", f"Composición familiar actualizada (versión {data['version']})")
+        case subjects.DIAGNOSIS_COMPLETED:
+            state.diagnosis_on = _day(data["completed_on"])
+            critical = len(data.get("critical_indicators", []))
+            line("diagnostico", f"Diagnóstico completado ({critical} indicadores críticos)")
+        case subjects.PLAN_SIGNED:
+            state.plan_signed_on = state.plan_signed_on or _day(data["signed_on"])
+            state.trajectory = str(data["trajectory"])
+            line(
+                "plan",
+                f"Plan de intervención firmado (versión {data['revision']}, "
+                f"trayectoria {data['trajectory']})",
+            )
+        case subjects.SESSION_RECORDED:
+            line(
+                "sesion",
+                f"Sesión {data['kind']} del {_day(data['held_on']):%d-%m-%Y}: {data['attendance']}",
+            )
+        case subjects.EVALUATION_COMPLETED:
+            state.evaluation_on = _day(data["evaluated_on"])
+            line(
+                "evaluacion",
+                f"Evaluación final: {data['goals_achieved']} de {data['goals_total']} "
+                "metas logradas",
+            )
+        case subjects.ABANDONMENT_REPORTED:
+            if data["kind"] == "visita" and state.abandonment is not None:
+                state.abandonment.visit_on = _day(data["dated"])
+            line(
+                "abandono",
+                f"Procedimiento de abandono: {data['kind']} del {_day(data['dated']):%d-%m-%Y}",
+            )
+        case subjects.TRANSFER_SETTLED | subjects.TRANSFER_REJECTED | subjects.TRANSFER_EXPIRED:
+            outcome = event.subject.rsplit(".", 1)[-1]
+            state.payments[outcome] = state.payments.get(outcome, 0) + 1
+            line("pago", f"Transferencia {data.get('period', '')}: {outcome}")
+        case _:
+            line("evento", f"Evento recibido: {event.subject}")
+
+
+# ---- phases -------------------------------------------------------------------------
+
+
+def advance(state: FamilyState, now: datetime) -> None:
+    """Move the phase as far as the recorded facts allow (events may come out of order)."""
+    while not state.closed:
+        before = state.phase
+        match state.phase:
+            case Phase.REFERRAL if state.case_opened:
+                move_to(state, Phase.CONTACT, now)
+            case Phase.CONTACT if state.located_on is not None:
+                move_to(state, Phase.INVITATION, now)
+            case Phase.INVITATION if state.invitation_accepted is False:
+                exit_family(state, "rechaza", now)
+            case Phase.INVITATION if state.invitation_accepted:
+                move_to(state, Phase.COMMITMENT, now)
+            case Phase.COMMITMENT if state.committed_on is not None:
+                move_to(state, Phase.DIAGNOSIS, now)
+            case Phase.DIAGNOSIS if state.diagnosis_on is not None:
+                move_to(state, Phase.PLAN, now)
+            case Phase.PLAN if state.plan_signed_on is not None:
+                start_accompaniment(state, now)
+            case Phase.EVALUATION if state.evaluation_on is not None:
+                exit_family(state, "cumplimiento", now)
+        if state.phase is before:
+            return
+
+
+def start_accompaniment(state: FamilyState, now: datetime) -> None:
+    assert state.plan_signed_on is not None
+    signed = max(state.plan_signed_on, state.committed_on or state.plan_signed_on)
+    state.first_month = add_months(signed.replace(day=1), state.policy.first_month_offset)
+    move_to(state, Phase.ACCOMPANIMENT, now)
     record(
         state,
-        event.occurred_at,
-        "evento",
-        f"Evento recibido: {event.subject}",
-        actor=actor,
-        event_id=event.event_id,
+        now,
+        "acompanamiento",
+        f"El mes 1 del plan es {state.first_month:%m-%Y}; las transferencias parten ese mes",
     )
 
 
-def view(state: FamilyState) -> LifecycleView:
-    waiting_for = None if state.case_opened else "apertura del expediente en planes"
+def next_deadline(state: FamilyState) -> Deadline | None:
+    """The next moment the workflow must act by itself, if nothing arrives before."""
+    p = state.policy
+    if state.closed or state.paused:
+        return None
+    if state.phase in (Phase.REFERRAL, Phase.CONTACT):
+        due = state.referred_on + timedelta(days=p.contact_deadline_days)
+        return Deadline(key="contacto:plazo", due=start_of(due), label="localizar a la familia")
+    if state.phase is Phase.DIAGNOSIS and state.committed_on is not None:
+        return _staged(
+            "diagnostico",
+            state,
+            state.committed_on,
+            p.diagnosis_deadline_days,
+            "completar el diagnóstico",
+        )
+    if state.phase is Phase.PLAN and state.diagnosis_on is not None:
+        return _staged(
+            "plan",
+            state,
+            state.diagnosis_on,
+            p.plan_deadline_days,
+            "firmar el plan de intervención",
+        )
+    if state.phase is Phase.ACCOMPANIMENT and state.first_month is not None:
+        candidates = [
+            Deadline(
+                key=f"mes:{state.plan_month + 1}",
+                due=start_of(add_months(state.first_month, state.plan_month)),
+                label="inicio del mes 1 del plan"
+                if state.plan_month == 0
+                else f"cierre del mes {state.plan_month}",
+            )
+        ]
+        ab = state.abandonment
+        if ab is not None and ab.visit_on is None and not ab.escalated:
+            candidates.append(
+                Deadline(
+                    key="abandono:visita",
+                    due=start_of(ab.visit_due),
+                    label="visita domiciliaria por abandono",
+                )
+            )
+        return min(candidates, key=lambda d: d.due)
+    if state.phase is Phase.EVALUATION and state.first_month is not None:
+        end = add_months(state.first_month, p.plan_months)
+        return _staged(
+            "evaluacion", state, end, p.evaluation_deadline_days, "registrar la evaluación final"
+        )
+    return None
+
+
+def _staged(name: str, state: FamilyState, since: date, days: int, label: str) -> Deadline | None:
+    reminder = f"{name}:recordatorio"
+    escalation = f"{name}:escalamiento"
+    due = since + timedelta(days=days)
+    if reminder not in state.notices:
+        return Deadline(key=reminder, due=start_of(due), label=label)
+    if escalation not in state.notices:
+        later = due + timedelta(days=state.policy.escalation_after_days)
+        return Deadline(key=escalation, due=start_of(later), label=label)
+    return None
+
+
+def deadline_passed(state: FamilyState, deadline: Deadline, now: datetime) -> str | None:
+    """Apply a passed deadline. Returns a notice for the Apoyo Familiar / Jefe/a, if any.
+
+    Month boundaries are not handled here: closing a month needs the session count, which
+    the workflow asks plans for (see `close_month`).
+    """
+    if deadline.key == "contacto:plazo":
+        record(
+            state,
+            now,
+            "plazo",
+            f"Venció el plazo de {state.policy.contact_deadline_days} días para localizar "
+            "a la familia",
+        )
+        exit_family(state, "no_localizada", now)
+        return None
+    if deadline.key == "abandono:visita":
+        assert state.abandonment is not None
+        state.abandonment.escalated = True
+        text = (
+            "Venció el plazo de la visita domiciliaria por abandono: se informa al Jefe/a de Unidad"
+        )
+        record(state, now, "escalamiento", text)
+        return text
+    state.notices.append(deadline.key)
+    if deadline.key.endswith(":recordatorio"):
+        text = f"Recordatorio: venció el plazo para {deadline.label}"
+        record(state, now, "recordatorio", text)
+    else:
+        text = f"Escalamiento al Jefe/a de Unidad: sigue pendiente {deadline.label}"
+        record(state, now, "escalamiento", text)
+    return text
+
+
+def begin_month(state: FamilyState, now: datetime) -> None:
+    state.plan_month += 1
+    record(state, now, "mes", f"Inicio del mes {state.plan_month} del plan")
+
+
+def close_month(state: FamilyState, counted_sessions: int, now: datetime) -> str | None:
+    """The month just ended had `counted_sessions` sessions. Returns a notice, if any."""
+    month = state.plan_month
+    notice = None
+    if counted_sessions > 0:
+        state.months_without_session = 0
+        record(state, now, "mes", f"Mes {month} cerrado: {counted_sessions} sesiones")
+    else:
+        state.months_without_session += 1
+        record(
+            state,
+            now,
+            "mes",
+            f"Mes {month} cerrado sin sesiones ({state.months_without_session} seguidos)",
+        )
+        if (
+            state.months_without_session >= state.policy.months_without_session
+            and state.abandonment is None
+        ):
+            today = local_day(now)
+            state.abandonment = Abandonment(
+                opened_on=today,
+                reason=f"{state.months_without_session} meses seguidos sin sesiones",
+                visit_due=today + timedelta(days=state.policy.abandonment_visit_days),
+            )
+            notice = (
+                f"Se abre el procedimiento de abandono ({state.abandonment.reason}): "
+                f"visita domiciliaria documentada antes del {state.abandonment.visit_due:%d-%m-%Y}"
+            )
+            record(state, now, "abandono", notice)
+    if month >= state.policy.plan_months:
+        move_to(state, Phase.EVALUATION, now)
+    else:
+        begin_month(state, now)
+    return notice
+
+
+# ---- operator decisions (validated in the workflow's update validators) ---------------
+
+
+def check_abandonment_decision(state: FamilyState) -> None:
+    if state.closed:
+        raise ValueError("La familia ya egresó del programa")
+    if state.abandonment is None:
+        raise ValueError("No hay un procedimiento de abandono abierto para esta familia")
+    if state.abandonment.visit_on is None:
+        raise ValueError("Falta la visita domiciliaria documentada antes de decidir")
+
+
+def decide_abandonment(
+    state: FamilyState, confirm: bool, reason: str, actor: str, now: datetime
+) -> None:
+    if confirm:
+        record(
+            state,
+            now,
+            "decision",
+            f"El Jefe/a de Unidad confirma el abandono: {reason}",
+            actor=actor,
+        )
+        exit_family(state, "abandono", now, actor=actor)
+    else:
+        record(
+            state,
+            now,
+            "decision",
+            f"El Jefe/a de Unidad reincorpora a la familia: {reason}",
+            actor=actor,
+        )
+        state.abandonment = None
+        state.months_without_session = 0
+
+
+def check_close(state: FamilyState, cause: str) -> None:
+    if state.closed:
+        raise ValueError("La familia ya egresó del programa")
+    if cause not in ("renuncia", "fallecimiento", "traslado"):
+        raise ValueError(
+            "Por esta vía solo se registra renuncia, fallecimiento o traslado; el abandono "
+            "se decide con decidir_abandono y el cumplimiento llega con la evaluación"
+        )
+
+
+def view(state: FamilyState, now: datetime | None = None) -> LifecycleView:
+    deadline = next_deadline(state)
+    waiting = {
+        Phase.REFERRAL: "apertura del expediente en planes",
+        Phase.CONTACT: "localizar a la familia",
+        Phase.INVITATION: "respuesta a la invitación",
+        Phase.COMMITMENT: "firma de la carta de compromiso",
+        Phase.DIAGNOSIS: "diagnóstico completado",
+        Phase.PLAN: "firma del plan de intervención",
+        Phase.ACCOMPANIMENT: "sesiones del mes",
+        Phase.EVALUATION: "evaluación final",
+        Phase.CLOSED: None,
+    }[state.phase]
+    tasks = []
+    if state.abandonment is not None:
+        waiting = (
+            "decisión del Jefe/a de Unidad sobre el abandono"
+            if state.abandonment.visit_on
+            else "visita domiciliaria por abandono"
+        )
+        tasks.append(waiting)
+    tasks += [n.split(":")[0] for n in state.notices if n.endswith(":escalamiento")]
     return LifecycleView(
         family_id=state.family_id,
         comuna=state.comuna,
         phase=state.phase.value,
         phase_label=PHASE_LABELS[state.phase],
         phase_since=state.phase_since,
-        waiting_for=waiting_for,
+        waiting_for=None if state.paused else waiting,
+        next_deadline=deadline.due if deadline else None,
+        plan_month=state.plan_month or None,
         exit_cause=state.exit_cause,
+        pending_tasks=tasks,
     )

@@ -1,36 +1,57 @@
 """FamilyLifecycle: one workflow per family, id `family-lifecycle:{family_id}`.
 
-`run()` reads like the process in DOMAIN.md §2; the decisions are pure functions in
-`state.py`. Bus events arrive as the `evento` signal (from the bridge) and are folded into
-the state in arrival order, each once.
+`run()` reads like the process in DOMAIN.md §2: open the case, then wait — for facts from
+the bus (the `evento` signal, each event once), for an operator's decision (updates), or
+for the next deadline — and apply the pure decisions of `state.py`. Each month boundary
+of the accompaniment continues as new, carrying the state, so no run's history grows.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from shared.contracts.envelope import Envelope
+    from shared.contracts.intake import CloseFamily, FamilyClosed
     from shared.contracts.lifecycle import (
         QUERY_STATE,
         QUERY_TIMELINE,
         SIGNAL_EVENT,
+        UPDATE_CLOSE,
+        UPDATE_CORRECT_DATE,
+        UPDATE_DECIDE_ABANDONMENT,
+        UPDATE_PAUSE,
+        UPDATE_RESUME,
         WORKFLOW_TYPE,
+        AbandonmentDecision,
+        CloseRequest,
+        DateCorrection,
+        FamilyExited,
         FamilyLifecycleInput,
         LifecycleView,
+        PauseRequest,
         TimelineEntry,
     )
-    from shared.contracts.plans import CaseOpened, OpenCase
+    from shared.contracts.plans import CaseOpened, OpenCase, SessionsCount, SessionsInMonth
+    from workflows.family import search
     from workflows.family import state as decisions
     from workflows.family.activities import LifecycleActivities
+    from workflows.family.policy import Policy
     from workflows.family.state import FamilyState
 
-ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=10))
+ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
+CORRECTABLE = {
+    "derivacion": "referred_on",
+    "compromiso": "committed_on",
+    "diagnostico": "diagnosis_on",
+    "plan": "plan_signed_on",
+}
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -38,19 +59,46 @@ class FamilyLifecycle:
     def __init__(self) -> None:
         self._state: FamilyState | None = None
         self._inbox: deque[Envelope] = deque()
+        self._changed = False
 
     @workflow.run
     async def run(self, start: FamilyLifecycleInput) -> str:
-        self._state = FamilyState.start(start, workflow.now())
+        if start.carried_state is not None:
+            self._state = FamilyState.model_validate(start.carried_state)
+            self.state.runs += 1
+        else:
+            policy = Policy.model_validate(start.policy or {})
+            self._state = FamilyState.start(start, workflow.now(), policy)
         self._drain_inbox()
-        await self._open_case()
-        await workflow.wait_condition(lambda: self.state.closed)
+        if not self.state.case_opened:
+            await self._open_case()
+        self._settle()
+        while not self.state.closed:
+            deadline = decisions.next_deadline(self.state)
+            timeout = None
+            if deadline is not None:
+                timeout = max(deadline.due - workflow.now(), timedelta(0))
+            self._changed = False
+            try:
+                await workflow.wait_condition(lambda: self._changed, timeout=timeout)
+            except TimeoutError:
+                assert deadline is not None
+                if deadline.key.startswith("mes:"):
+                    await self._month_boundary()
+                    if not self.state.closed:
+                        return await self._continue_as_new(start)
+                else:
+                    decisions.deadline_passed(self.state, deadline, workflow.now())
+            self._settle()
+        await self._exit()
         return self.state.exit_cause or ""
 
     @property
     def state(self) -> FamilyState:
         assert self._state is not None
         return self._state
+
+    # ---- steps ------------------------------------------------------------------------
 
     async def _open_case(self) -> None:
         opened: CaseOpened = await workflow.execute_activity_method(
@@ -66,25 +114,92 @@ class FamilyLifecycle:
         )
         self.state.case_opened = True
         decisions.record(
-            self.state,
-            workflow.now(),
-            "expediente",
-            "Expediente abierto en el servicio de planes",
+            self.state, workflow.now(), "expediente", "Expediente abierto en el servicio de planes"
         )
         workflow.logger.info("case opened at %s", opened.opened_at.isoformat())
 
+    async def _month_boundary(self) -> None:
+        now = workflow.now()
+        if self.state.plan_month == 0:
+            decisions.begin_month(self.state, now)
+            return
+        assert self.state.first_month is not None
+        ended = decisions.add_months(self.state.first_month, self.state.plan_month - 1)
+        count: SessionsCount = await workflow.execute_activity_method(
+            LifecycleActivities.sessions_in_month,
+            SessionsInMonth(family_id=self.state.family_id, year=ended.year, month=ended.month),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        decisions.close_month(self.state, count.counted_in_month, now)
+
+    async def _continue_as_new(self, start: FamilyLifecycleInput) -> str:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        self._drain_inbox()
+        carried = start.model_copy(
+            update={"carried_state": self.state.model_dump(mode="json"), "policy": None}
+        )
+        workflow.continue_as_new(carried)
+
+    async def _exit(self) -> None:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        cause = self.state.exit_cause or ""
+        exited_on = self.state.exited_on or decisions.local_day(workflow.now())
+        if cause != "traslado":  # the case moves with the family; intake keeps it active
+            closed: FamilyClosed = await workflow.execute_activity_method(
+                LifecycleActivities.close_family,
+                CloseFamily(
+                    idempotency_key=f"{self.state.family_id}:egreso",
+                    family_id=self.state.family_id,
+                    exit_cause=cause,
+                    exited_on=exited_on,
+                ),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+            workflow.logger.info("family closed in intake: %s", closed.exit_cause)
+        await workflow.execute_activity_method(
+            LifecycleActivities.publish_exited,
+            FamilyExited(family_id=self.state.family_id, exit_cause=cause, exited_on=exited_on),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        self._upsert_search()
+
+    def _settle(self) -> None:
+        """Fold queued events, move the phase as far as facts allow, publish the index."""
+        self._drain_inbox()
+        decisions.advance(self.state, workflow.now())
+        self._upsert_search()
+
     def _drain_inbox(self) -> None:
-        while self._inbox:
+        while self._inbox and self._state is not None:
             event = self._inbox.popleft()
             if decisions.first_time_seen(self.state, event.event_id):
                 decisions.apply_event(self.state, event)
+
+    def _upsert_search(self) -> None:
+        deadline = decisions.next_deadline(self.state)
+        updates: list[SearchAttributeUpdate[Any]] = [
+            search.PHASE.value_set(self.state.phase.value),
+            search.COMUNA.value_set(self.state.comuna),
+            search.COHORT_YEAR.value_set(self.state.cohort_year),
+            search.PLAN_MONTH.value_set(self.state.plan_month),
+            search.NEXT_DEADLINE.value_set(deadline.due)
+            if deadline
+            else search.NEXT_DEADLINE.value_unset(),
+        ]
+        if self.state.apoyo_familiar:
+            updates.append(search.APOYO_FAMILIAR.value_set(self.state.apoyo_familiar))
+        workflow.upsert_search_attributes(updates)
+
+    # ---- signals, queries, updates --------------------------------------------------
 
     @workflow.signal(name=SIGNAL_EVENT)
     def on_event(self, event: Envelope) -> None:
         # With signal-with-start the signal is handled before run() builds the state: queue.
         self._inbox.append(event)
-        if self._state is not None:
-            self._drain_inbox()
+        self._changed = True
 
     @workflow.query(name=QUERY_STATE)
     def current_state(self) -> LifecycleView:
@@ -93,3 +208,96 @@ class FamilyLifecycle:
     @workflow.query(name=QUERY_TIMELINE)
     def timeline(self) -> list[TimelineEntry]:
         return list(self.state.timeline)
+
+    @workflow.update(name=UPDATE_DECIDE_ABANDONMENT)
+    def decide_abandonment(self, decision: AbandonmentDecision) -> LifecycleView:
+        self._drain_inbox()
+        decisions.decide_abandonment(
+            self.state, decision.confirmar, decision.motivo, decision.usuario, workflow.now()
+        )
+        self._changed = True
+        return decisions.view(self.state)
+
+    @decide_abandonment.validator
+    def _validate_abandonment(self, decision: AbandonmentDecision) -> None:
+        self._drain_inbox()
+        decisions.check_abandonment_decision(self.state)
+
+    @workflow.update(name=UPDATE_CLOSE)
+    def close(self, request: CloseRequest) -> LifecycleView:
+        decisions.record(
+            self.state, workflow.now(), "decision", f"Cierre solicitado: {request.motivo}",
+            actor=request.usuario,
+        )  # fmt: skip
+        decisions.exit_family(self.state, request.causal, workflow.now(), actor=request.usuario)
+        self._changed = True
+        return decisions.view(self.state)
+
+    @close.validator
+    def _validate_close(self, request: CloseRequest) -> None:
+        decisions.check_close(self.state, request.causal)
+
+    @workflow.update(name=UPDATE_PAUSE)
+    def pause(self, request: PauseRequest) -> LifecycleView:
+        self.state.paused = True
+        decisions.record(
+            self.state, workflow.now(), "pausa", f"Proceso en pausa: {request.motivo}",
+            actor=request.usuario,
+        )  # fmt: skip
+        self._changed = True
+        return decisions.view(self.state)
+
+    @pause.validator
+    def _validate_pause(self, request: PauseRequest) -> None:
+        if self.state.closed:
+            raise ValueError("La familia ya egresó del programa")
+        if self.state.paused:
+            raise ValueError("El proceso ya está en pausa")
+
+    @workflow.update(name=UPDATE_RESUME)
+    def resume(self, request: PauseRequest) -> LifecycleView:
+        self.state.paused = False
+        decisions.record(
+            self.state, workflow.now(), "pausa", f"Proceso reanudado: {request.motivo}",
+            actor=request.usuario,
+        )  # fmt: skip
+        self._changed = True
+        return decisions.view(self.state)
+
+    @resume.validator
+    def _validate_resume(self, request: PauseRequest) -> None:
+        if not self.state.paused:
+            raise ValueError("El proceso no está en pausa")
+
+    @workflow.update(name=UPDATE_CORRECT_DATE)
+    def correct_date(self, correction: DateCorrection) -> LifecycleView:
+        field = CORRECTABLE[correction.hecho]
+        before = getattr(self.state, field)
+        setattr(self.state, field, correction.fecha)
+        if field == "plan_signed_on" and self.state.plan_month == 0 and self.state.first_month:
+            self.state.first_month = None
+            decisions.start_accompaniment(self.state, workflow.now())
+        decisions.record(
+            self.state,
+            workflow.now(),
+            "correccion",
+            f"Fecha de {correction.hecho} corregida de {before:%d-%m-%Y} a "
+            f"{correction.fecha:%d-%m-%Y}: {correction.motivo}",
+            actor=correction.usuario,
+        )
+        self._changed = True
+        return decisions.view(self.state)
+
+    @correct_date.validator
+    def _validate_correction(self, correction: DateCorrection) -> None:
+        field = CORRECTABLE.get(correction.hecho)
+        if field is None:
+            raise ValueError(
+                "Solo se corrigen las fechas de derivacion, compromiso, diagnostico o plan"
+            )
+        if getattr(self.state, field) is None:
+            raise ValueError(f"La fecha de {correction.hecho} aún no está registrada")
+        if correction.hecho == "plan" and self.state.plan_month > 0:
+            raise ValueError("El acompañamiento ya comenzó: la fecha del plan no se puede corregir")
+        if self.state.closed:
+            raise ValueError("La familia ya egresó del programa")

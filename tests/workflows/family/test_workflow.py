@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from temporalio.client import WorkflowHandle
@@ -26,7 +27,7 @@ from shared.contracts.lifecycle import (
 )
 from tests.conftest import ServiceUnderTest
 from tests.support.waiting import eventually
-from workflows.worker import WORKFLOWS, activities_for
+from workflows.worker import WORKFLOWS, activities_for, workflow_runner
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +40,12 @@ async def worker(
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=activities_for(it_bus),
+        workflow_runner=workflow_runner(),
     ):
         yield task_queue
+
+
+TODAY = datetime.now(ZoneInfo("America/Santiago")).date()
 
 
 def referral() -> Envelope:
@@ -50,7 +55,7 @@ def referral() -> Envelope:
         family_code=f"WF-{family_id.hex[:6]}",
         comuna="Conchalí",
         cohort_year=2024,
-        referred_on=date(2024, 3, 1),
+        referred_on=TODAY,
         member_count=4,
     )
     return Envelope.wrap(data, producer="intake", actor="ana.perez", family_id=family_id)
@@ -87,13 +92,13 @@ async def test_a_referred_family_gets_its_case_opened_and_both_steps_in_its_time
     handle = await signal_with_start(time_skipping, worker, event)
     entries = await eventually(
         lambda: timeline(handle),
-        until=lambda t: [e.kind for e in t] == ["derivacion", "expediente"],
+        until=lambda t: [e.kind for e in t] == ["derivacion", "expediente", "fase"],
     )
     assert entries[0].actor == "ana.perez"
     assert event.data["family_code"] in entries[0].description
     state = await handle.query(QUERY_STATE, result_type=LifecycleView)
-    assert state.phase == "derivacion"
-    assert state.waiting_for is None
+    assert state.phase == "contacto"
+    assert state.waiting_for == "localizar a la familia"
 
 
 async def test_the_same_referral_delivered_twice_is_folded_once(
