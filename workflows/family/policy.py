@@ -18,7 +18,7 @@ class Policy(BaseModel):
     diagnosis_deadline_days: int = Field(30, ge=1, le=365)
     plan_deadline_days: int = Field(30, ge=1, le=365)
     escalation_after_days: int = Field(7, ge=1, le=90, description="after the reminder")
-    months_without_session: int = Field(2, ge=1, le=12, description="opens abandonment")
+    months_without_session: int = Field(2, ge=1, le=36, description="opens abandonment")
     abandonment_visit_days: int = Field(15, ge=1, le=90)
     plan_months: int = Field(24, ge=1, le=36)
     first_month_offset: int = Field(1, ge=0, le=2, description="1: the month after signing")

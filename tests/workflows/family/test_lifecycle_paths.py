@@ -1,0 +1,380 @@
+"""FamilyLifecycle's paths on the time-skipping server, with real NATS, PostgreSQL, intake and plans.
+
+Facts arrive as the bridge delivers them (the `evento` signal with real envelopes); months
+pass with the test server's skipped time. Each path ends where DOMAIN.md §2 says it does.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from shared.bus.client import Bus
+from shared.contracts.envelope import Envelope, EventData
+from shared.contracts.intake import (
+    FamilyCommitted,
+    FamilyContacted,
+    FamilyInvited,
+    FamilyReferred,
+)
+from shared.contracts.lifecycle import (
+    QUERY_STATE,
+    QUERY_TIMELINE,
+    SIGNAL_EVENT,
+    AbandonmentDecision,
+    CloseRequest,
+    DateCorrection,
+    FamilyLifecycleInput,
+    LifecycleView,
+    TimelineEntry,
+    family_workflow_id,
+)
+from shared.contracts.plans import (
+    AbandonmentReported,
+    DiagnosisCompleted,
+    EvaluationCompleted,
+    PlanSigned,
+)
+from tests.conftest import ServiceUnderTest
+from tests.support.data import family_payload
+from tests.support.waiting import eventually
+from workflows.worker import WORKFLOWS, activities_for, workflow_runner
+
+SANTIAGO = ZoneInfo("America/Santiago")
+Handle = WorkflowHandle[Any, Any]
+
+
+@pytest.fixture(scope="module")
+async def worker(
+    time_skipping: WorkflowEnvironment,
+    it_bus: Bus,
+    plans: ServiceUnderTest,
+    intake: ServiceUnderTest,
+) -> AsyncIterator[str]:
+    task_queue = f"paths-{uuid.uuid4().hex[:8]}"
+    async with Worker(
+        time_skipping.client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=activities_for(it_bus),
+        workflow_runner=workflow_runner(),
+    ):
+        yield task_queue
+
+
+async def today(env: WorkflowEnvironment) -> date:
+    return (await env.get_current_time()).astimezone(SANTIAGO).date()
+
+
+class Family:
+    """One family registered in intake, its workflow started as the bridge would."""
+
+    def __init__(self, env: WorkflowEnvironment, handle: Handle, family_id: uuid.UUID) -> None:
+        self.env = env
+        self.handle = handle
+        self.family_id = family_id
+
+    @classmethod
+    async def referred(
+        cls, env: WorkflowEnvironment, task_queue: str, intake: ServiceUnderTest, **policy: int
+    ) -> Family:
+        created = await intake.client.post("/v1/families", json=family_payload())
+        assert created.status_code == 201, created.text
+        body = created.json()
+        family_id = uuid.UUID(body["id"])
+        referred_on = await today(env)
+        event = Envelope.wrap(
+            FamilyReferred(
+                family_id=family_id,
+                family_code=body["id_familia"],
+                comuna=body["comuna"],
+                cohort_year=body["cohorte"],
+                referred_on=referred_on,
+                member_count=len(body["miembros"]),
+            ),
+            producer="intake",
+            family_id=family_id,
+        )
+        handle = await env.client.start_workflow(
+            "FamilyLifecycle",
+            FamilyLifecycleInput(
+                family_id=family_id,
+                comuna=body["comuna"],
+                cohort_year=body["cohorte"],
+                referred_on=referred_on,
+                policy=policy or None,
+            ),
+            id=family_workflow_id(family_id),
+            task_queue=task_queue,
+            start_signal=SIGNAL_EVENT,
+            start_signal_args=[event],
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        family = cls(env, handle, family_id)
+        await family.wait_phase("contacto")
+        return family
+
+    @property
+    def latest(self) -> Handle:
+        """The current run: continue-as-new starts a new one each month."""
+        return self.env.client.get_workflow_handle(self.handle.id)
+
+    async def send(self, payload: EventData, actor: str = "afi.camila") -> None:
+        envelope = Envelope.wrap(payload, producer="tests", actor=actor, family_id=self.family_id)
+        await self.latest.signal(SIGNAL_EVENT, envelope)
+
+    async def state(self) -> LifecycleView:
+        return await self.latest.query(QUERY_STATE, result_type=LifecycleView)
+
+    async def timeline(self) -> list[TimelineEntry]:
+        return await self.latest.query(QUERY_TIMELINE, result_type=list[TimelineEntry])
+
+    async def wait_phase(self, phase: str) -> LifecycleView:
+        return await eventually(self.state, until=lambda s: s.phase == phase, timeout=30)
+
+    async def to_accompaniment(self) -> None:
+        day = await today(self.env)
+        fid = self.family_id
+        await self.send(
+            FamilyContacted(
+                family_id=fid, attempt_number=1, attempted_on=day, channel="visita", located=True
+            )
+        )
+        await self.send(FamilyInvited(family_id=fid, invited_on=day, accepted=True))
+        await self.send(
+            FamilyCommitted(
+                family_id=fid,
+                signed_on=day,
+                representative_member_id=uuid.uuid4(),
+                document_ref="carta.pdf",
+            )
+        )
+        await self.send(
+            DiagnosisCompleted(
+                family_id=fid, diagnosis_id=uuid.uuid4(), completed_on=day, critical_indicators=[]
+            )
+        )
+        await self.send(
+            PlanSigned(
+                family_id=fid,
+                plan_id=uuid.uuid4(),
+                revision=1,
+                signed_on=day,
+                trajectory="simple",
+                minimum_sessions=12,
+                goals=3,
+            )
+        )
+        await self.wait_phase("acompanamiento")
+
+    async def kinds(self) -> list[str]:
+        return [e.kind for e in await self.timeline()]
+
+
+async def test_a_family_completes_its_24_months(
+    time_skipping: WorkflowEnvironment, worker: str, intake: ServiceUnderTest
+) -> None:
+    family = await Family.referred(time_skipping, worker, intake, months_without_session=36)
+    await family.to_accompaniment()
+    started = time.perf_counter()
+    await time_skipping.sleep(timedelta(days=26 * 31))
+    state = await family.wait_phase("evaluacion")
+    elapsed = time.perf_counter() - started
+    assert state.plan_month == 24
+    await family.send(
+        EvaluationCompleted(
+            family_id=family.family_id,
+            evaluated_on=await today(time_skipping),
+            goals_achieved=3,
+            goals_total=3,
+        )
+    )
+    assert await family.latest.result() == "cumplimiento"
+    kinds = await family.kinds()
+    assert kinds.count("mes") == 24 + 24  # each month begins and closes
+    assert kinds[-1] == "egreso"
+    shown = (await intake.client.get(f"/v1/families/{family.family_id}/proceso")).json()
+    assert shown["causal_egreso"] == "cumplimiento"
+    history = await family.latest.fetch_history()
+    assert len(history.events) < 200  # continue-as-new keeps each run small
+    print(f"24 meses en {elapsed:.2f} s de reloj")
+
+
+async def test_an_unlocated_family_exits_when_the_contact_deadline_passes(
+    time_skipping: WorkflowEnvironment, worker: str, intake: ServiceUnderTest
+) -> None:
+    family = await Family.referred(time_skipping, worker, intake, contact_deadline_days=10)
+    await family.send(
+        FamilyContacted(
+            family_id=family.family_id,
+            attempt_number=1,
+            attempted_on=await today(time_skipping),
+            channel="telefono",
+            located=False,
+        )
+    )
+    await time_skipping.sleep(timedelta(days=11))
+    assert await family.latest.result() == "no_localizada"
+    assert "contacto" in await family.kinds()
+
+
+async def test_a_family_that_declines_exits_as_rechaza(
+    time_skipping: WorkflowEnvironment, worker: str, intake: ServiceUnderTest
+) -> None:
+    family = await Family.referred(time_skipping, worker, intake)
+    day = await today(time_skipping)
+    fid = family.family_id
+    # Out of order: the invitation arrives before the contact that located the family.
+    await family.send(
+        FamilyInvited(family_id=fid, invited_on=day, accepted=False, reason="No desea")
+    )
+    await family.send(
+        FamilyContacted(
+            family_id=fid, attempt_number=1, attempted_on=day, channel="visita", located=True
+        )
+    )
+    assert await family.latest.result() == "rechaza"
+
+
+async def test_a_late_diagnosis_is_reminded_then_escalated(
+    time_skipping: WorkflowEnvironment, worker: str, intake: ServiceUnderTest
+) -> None:
+    family = await Family.referred(time_skipping, worker, intake)
+    day = await today(time_skipping)
+    fid = family.family_id
+    await family.send(
+        FamilyContacted(
+            family_id=fid, attempt_number=1, attempted_on=day, channel="visita", located=True
+        )
+    )
+    await family.send(FamilyInvited(family_id=fid, invited_on=day, accepted=True))
+    await family.send(
+        FamilyCommitted(
+            family_id=fid,
+            signed_on=day,
+            representative_member_id=uuid.uuid4(),
+            document_ref="c.pdf",
+        )
+    )
+    await family.wait_phase("diagnostico")
+    await time_skipping.sleep(timedelta(days=31))
+    kinds = await eventually(family.kinds, until=lambda k: "recordatorio" in k)
+    assert "escalamiento" not in kinds
+    await time_skipping.sleep(timedelta(days=8))
+    await eventually(family.kinds, until=lambda k: "escalamiento" in k)
+    state = await family.state()
+    assert "diagnostico" in state.pending_tasks
+
+
+async def test_abandonment_opened_then_confirmed_by_the_unit_head(
+    time_skipping: WorkflowEnvironment, worker: str, intake: ServiceUnderTest
+) -> None:
+    family = await Family.referred(time_skipping, worker, intake)
+    await family.to_accompaniment()
+    with pytest.raises(WorkflowUpdateFailedError):  # no procedure open yet
+        await family.latest.execute_update(
+            "decidir_abandono", AbandonmentDecision(confirmar=True, motivo="x" * 5, usuario="jefa")
+        )
+    await time_skipping.sleep(timedelta(days=4 * 31))  # months 1 and 2 without sessions
+    state = await eventually(family.state, until=lambda s: s.pending_tasks != [])
+    assert state.waiting_for == "visita domiciliaria por abandono"
+    await family.send(
+        AbandonmentReported(
+            family_id=family.family_id,
+            record_id=uuid.uuid4(),
+            kind="visita",
+            dated=await today(time_skipping),
+        )
+    )
+    await eventually(family.state, until=lambda s: s.waiting_for and "decisión" in s.waiting_for)
+    await family.latest.execute_update(
+        "decidir_abandono",
+        AbandonmentDecision(
+            confirmar=True, motivo="Sin contacto desde hace meses", usuario="jefa.unidad"
+        ),
+    )
+    assert await family.latest.result() == "abandono"
+    timeline = await family.timeline()
+    decision = next(e for e in timeline if e.kind == "decision")
+    assert decision.actor == "jefa.unidad"
+
+
+async def test_abandonment_reinstated_keeps_the_months_counted(
+    time_skipping: WorkflowEnvironment, worker: str, intake: ServiceUnderTest
+) -> None:
+    family = await Family.referred(time_skipping, worker, intake)
+    await family.to_accompaniment()
+    await time_skipping.sleep(timedelta(days=4 * 31))
+    await eventually(family.state, until=lambda s: s.pending_tasks != [])
+    month_before = (await family.state()).plan_month
+    await family.send(
+        AbandonmentReported(
+            family_id=family.family_id, record_id=uuid.uuid4(), kind="visita",
+            dated=await today(time_skipping),
+        )
+    )  # fmt: skip
+    await eventually(family.state, until=lambda s: s.waiting_for and "decisión" in s.waiting_for)
+    state = await family.latest.execute_update(
+        "decidir_abandono",
+        AbandonmentDecision(confirmar=False, motivo="Retoma las sesiones", usuario="jefa.unidad"),
+        result_type=LifecycleView,
+    )
+    assert state.phase == "acompanamiento"
+    assert state.pending_tasks == []
+    assert state.plan_month == month_before
+
+
+async def test_resignation_and_date_correction_through_updates(
+    time_skipping: WorkflowEnvironment, worker: str, intake: ServiceUnderTest
+) -> None:
+    family = await Family.referred(time_skipping, worker, intake)
+    day = await today(time_skipping)
+    fid = family.family_id
+    await family.send(
+        FamilyContacted(
+            family_id=fid, attempt_number=1, attempted_on=day, channel="visita", located=True
+        )
+    )
+    await family.send(FamilyInvited(family_id=fid, invited_on=day, accepted=True))
+    await family.send(
+        FamilyCommitted(
+            family_id=fid,
+            signed_on=day,
+            representative_member_id=uuid.uuid4(),
+            document_ref="c.pdf",
+        )
+    )
+    before = await family.wait_phase("diagnostico")
+    corrected = await family.latest.execute_update(
+        "corregir_fecha",
+        DateCorrection(
+            hecho="compromiso",
+            fecha=day - timedelta(days=10),
+            motivo="Error de digitación",
+            usuario="afi",
+        ),
+        result_type=LifecycleView,
+    )
+    assert before.next_deadline is not None
+    assert corrected.next_deadline == before.next_deadline - timedelta(days=10)
+    with pytest.raises(WorkflowUpdateFailedError):
+        await family.latest.execute_update(
+            "cerrar", CloseRequest(causal="cumplimiento", motivo="No corresponde", usuario="afi")
+        )
+    await family.latest.execute_update(
+        "cerrar",
+        CloseRequest(causal="renuncia", motivo="La familia renuncia por escrito", usuario="afi"),
+    )
+    assert await family.latest.result() == "renuncia"
+    shown = (await intake.client.get(f"/v1/families/{fid}/proceso")).json()
+    assert shown["estado"] == "closed"
