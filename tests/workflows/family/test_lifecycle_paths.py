@@ -1,4 +1,4 @@
-"""FamilyLifecycle's paths on the time-skipping server, with real NATS, PostgreSQL, intake and plans.
+"""FamilyLifecycle paths on the time-skipping server, with real NATS, PostgreSQL, services.
 
 Facts arrive as the bridge delivers them (the `evento` signal with real envelopes); months
 pass with the test server's skipped time. Each path ends where DOMAIN.md §2 says it does.
