@@ -6,10 +6,12 @@ pass with the test server's skipped time. Each path ends where DOMAIN.md §2 say
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,6 +54,20 @@ from workflows.worker import WORKFLOWS, activities_for, workflow_runner
 
 SANTIAGO = ZoneInfo("America/Santiago")
 Handle = WorkflowHandle[Any, Any]
+HISTORIES = Path(__file__).resolve().parents[1] / "histories"
+
+
+async def keep_history(family: Family, name: str) -> None:
+    """With FAMILIAS_GRABAR_HISTORIAS=1, store the run's history for the replay test.
+
+    Record again only when a change is *meant* to be incompatible; otherwise the stored
+    histories are what running families look like, and replaying them is the check.
+    """
+    if os.environ.get("FAMILIAS_GRABAR_HISTORIAS") != "1":
+        return
+    history = await family.latest.fetch_history()
+    HISTORIES.mkdir(exist_ok=True)
+    (HISTORIES / f"{name}.json").write_text(history.to_json())  # noqa: ASYNC240
 
 
 @pytest.fixture(scope="module")
@@ -207,6 +223,7 @@ async def test_a_family_completes_its_24_months(
     assert shown["causal_egreso"] == "cumplimiento"
     history = await family.latest.fetch_history()
     assert len(history.events) < 200  # continue-as-new keeps each run small
+    await keep_history(family, "cumplimiento-ultimo-mes")
     print(f"24 meses en {elapsed:.2f} s de reloj")
 
 
@@ -274,6 +291,7 @@ async def test_a_late_diagnosis_is_reminded_then_escalated(
     await eventually(family.kinds, until=lambda k: "escalamiento" in k)
     state = await family.state()
     assert "diagnostico" in state.pending_tasks
+    await keep_history(family, "diagnostico-escalado-en-curso")
 
 
 async def test_abandonment_opened_then_confirmed_by_the_unit_head(
@@ -304,6 +322,7 @@ async def test_abandonment_opened_then_confirmed_by_the_unit_head(
         ),
     )
     assert await family.latest.result() == "abandono"
+    await keep_history(family, "abandono-confirmado")
     timeline = await family.timeline()
     decision = next(e for e in timeline if e.kind == "decision")
     assert decision.actor == "jefa.unidad"
@@ -376,5 +395,6 @@ async def test_resignation_and_date_correction_through_updates(
         CloseRequest(causal="renuncia", motivo="La familia renuncia por escrito", usuario="afi"),
     )
     assert await family.latest.result() == "renuncia"
+    await keep_history(family, "renuncia-con-correccion-de-fecha")
     shown = (await intake.client.get(f"/v1/families/{fid}/proceso")).json()
     assert shown["estado"] == "closed"

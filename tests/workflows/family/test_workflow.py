@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -45,17 +44,16 @@ async def worker(
         yield task_queue
 
 
-TODAY = datetime.now(ZoneInfo("America/Santiago")).date()
-
-
-def referral() -> Envelope:
+async def referral(env: WorkflowEnvironment) -> Envelope:
+    """Referred "today" on the test server's clock, which other tests may have moved on."""
+    today = (await env.get_current_time()).astimezone(ZoneInfo("America/Santiago")).date()
     family_id = uuid.uuid4()
     data = FamilyReferred(
         family_id=family_id,
         family_code=f"WF-{family_id.hex[:6]}",
         comuna="Conchalí",
         cohort_year=2024,
-        referred_on=TODAY,
+        referred_on=today,
         member_count=4,
     )
     return Envelope.wrap(data, producer="intake", actor="ana.perez", family_id=family_id)
@@ -88,7 +86,7 @@ async def timeline(handle: WorkflowHandle[object, object]) -> list[TimelineEntry
 async def test_a_referred_family_gets_its_case_opened_and_both_steps_in_its_timeline(
     time_skipping: WorkflowEnvironment, worker: str
 ) -> None:
-    event = referral()
+    event = await referral(time_skipping)
     handle = await signal_with_start(time_skipping, worker, event)
     entries = await eventually(
         lambda: timeline(handle),
@@ -104,7 +102,7 @@ async def test_a_referred_family_gets_its_case_opened_and_both_steps_in_its_time
 async def test_the_same_referral_delivered_twice_is_folded_once(
     time_skipping: WorkflowEnvironment, worker: str
 ) -> None:
-    event = referral()
+    event = await referral(time_skipping)
     first = await signal_with_start(time_skipping, worker, event)
     second = await signal_with_start(time_skipping, worker, event)
     assert first.id == second.id

@@ -1,0 +1,31 @@
+"""Stored histories of families replay on today's workflow code (ARCHITECTURE.md rule 4).
+
+A change to `FamilyLifecycle` that would break a family already running fails here, in CI,
+before it reaches a worker. See workflows/README.md for how to change the workflow safely.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from shared.temporal import DATA_CONVERTER
+from workflows.worker import WORKFLOWS, workflow_runner
+
+HISTORIES = sorted((Path(__file__).resolve().parents[1] / "histories").glob("*.json"))
+
+
+def test_there_are_histories_to_replay() -> None:
+    assert len(HISTORIES) >= 3
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_a_stored_history_replays_without_nondeterminism(path: Path) -> None:
+    replayer = Replayer(
+        workflows=WORKFLOWS, workflow_runner=workflow_runner(), data_converter=DATA_CONVERTER
+    )
+    history = WorkflowHistory.from_json(path.stem, path.read_text())  # noqa: ASYNC240
+    await replayer.replay_workflow(history)
