@@ -67,7 +67,7 @@ async def keep_history(family: Family, name: str) -> None:
         return
     history = await family.latest.fetch_history()
     HISTORIES.mkdir(exist_ok=True)
-    (HISTORIES / f"{name}.json").write_text(history.to_json())  # noqa: ASYNC240
+    (HISTORIES / f"{name}.json").write_text(history.to_json())
 
 
 @pytest.fixture(scope="module")
