@@ -8,8 +8,9 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from cli.api import Api
+from cli.api import Api, current_user
 from cli.output import ExitCode, console, errors, local_time, print_json
+from shared.dates import parse_date
 from shared.errors import ValidationFailed
 from shared.rut import format_rut, normalize_rut
 from shared.settings import load_settings
@@ -82,3 +83,99 @@ def _print_family(report: dict[str, Any]) -> None:
             local_time(entry["at"]), entry["kind"], entry["description"], entry["actor"]
         )
     console.print(timeline)
+
+
+def _family_id(api: Api, rut: str) -> str:
+    try:
+        run = normalize_rut(rut)
+    except ValidationFailed as exc:
+        errors.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    families: list[dict[str, Any]] = api.get("intake", "/v1/families", run=run)
+    active = [f for f in families if f["estado"] == "active"] or families
+    if not active:
+        errors.print(f"No hay familias con el RUN {format_rut(run)}.")
+        raise typer.Exit(ExitCode.NOT_FOUND)
+    return str(active[0]["id"])
+
+
+def _lifecycle_update(rut: str, action: str, body: dict[str, Any], as_json: bool) -> None:
+    api = Api(load_settings())
+    family_id = _family_id(api, rut)
+    view = api.request(
+        "supervision",
+        "POST",
+        f"/v1/families/{family_id}/lifecycle/{action}",
+        json={**body, "usuario": current_user()},
+    )
+    if as_json:
+        print_json(view)
+        return
+    console.print(f"Hecho. Fase: [bold]{view['phase_label']}[/bold]")
+    if view.get("exit_cause"):
+        console.print(f"Egreso: {view['exit_cause']}")
+    if view.get("waiting_for"):
+        console.print(f"Esperando: {view['waiting_for']}")
+
+
+JSON_OPTION = typer.Option(False, "--json", help="Salida JSON para scripts")
+RUT_ARGUMENT = typer.Argument(..., help="RUN de cualquier integrante")
+REASON_OPTION = typer.Option(..., "--motivo", help="Motivo (queda en la línea de tiempo)")
+
+
+@app.command("decidir-abandono")
+def decide_abandonment(
+    rut: str = RUT_ARGUMENT,
+    confirmar: bool = typer.Option(
+        ..., "--confirmar/--reincorporar", help="Egreso por abandono, o reincorporar"
+    ),
+    motivo: str = REASON_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Decisión del Jefe/a de Unidad sobre el abandono, tras la visita documentada."""
+    _lifecycle_update(rut, "decidir-abandono", {"confirmar": confirmar, "motivo": motivo}, as_json)
+
+
+@app.command("cerrar")
+def close(
+    rut: str = RUT_ARGUMENT,
+    causal: str = typer.Option(..., "--causal", help="renuncia, fallecimiento o traslado"),
+    motivo: str = REASON_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Cierra el proceso de la familia por renuncia, fallecimiento o traslado."""
+    _lifecycle_update(rut, "cerrar", {"causal": causal, "motivo": motivo}, as_json)
+
+
+@app.command("pausar")
+def pause(
+    rut: str = RUT_ARGUMENT, motivo: str = REASON_OPTION, as_json: bool = JSON_OPTION
+) -> None:
+    """Pausa el proceso (por ejemplo, pagos suspendidos durante una revisión)."""
+    _lifecycle_update(rut, "pausar", {"motivo": motivo}, as_json)
+
+
+@app.command("reanudar")
+def resume(
+    rut: str = RUT_ARGUMENT, motivo: str = REASON_OPTION, as_json: bool = JSON_OPTION
+) -> None:
+    """Reanuda un proceso en pausa."""
+    _lifecycle_update(rut, "reanudar", {"motivo": motivo}, as_json)
+
+
+@app.command("corregir-fecha")
+def correct_date(
+    rut: str = RUT_ARGUMENT,
+    hecho: str = typer.Option(..., "--hecho", help="derivacion, compromiso, diagnostico o plan"),
+    fecha: str = typer.Option(..., "--fecha", help="dd-mm-aaaa o aaaa-mm-dd"),
+    motivo: str = REASON_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Corrige una fecha mal ingresada; los plazos de la familia se recalculan."""
+    try:
+        day = parse_date(fecha)
+    except ValueError as exc:
+        errors.print("[red]Fecha no válida: use dd-mm-aaaa o aaaa-mm-dd[/red]")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    body = {"hecho": hecho, "fecha": day.isoformat(), "motivo": motivo}
+    _lifecycle_update(rut, "corregir-fecha", body, as_json)

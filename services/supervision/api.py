@@ -8,7 +8,19 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from services.supervision.clients import Lifecycles
-from shared.contracts.lifecycle import LifecycleView, TimelineEntry
+from shared.contracts.lifecycle import (
+    UPDATE_CLOSE,
+    UPDATE_CORRECT_DATE,
+    UPDATE_DECIDE_ABANDONMENT,
+    UPDATE_PAUSE,
+    UPDATE_RESUME,
+    AbandonmentDecision,
+    CloseRequest,
+    DateCorrection,
+    LifecycleView,
+    PauseRequest,
+    TimelineEntry,
+)
 
 router = APIRouter(prefix="/v1", tags=["supervisión"])
 
@@ -24,3 +36,46 @@ async def family_lifecycle(family_id: UUID, request: Request) -> FamilyLifecycle
     report = await lifecycles.report(family_id)
     timeline = sorted(report.timeline, key=lambda entry: entry.at, reverse=True)
     return FamilyLifecycleOut(estado=report.state, linea_de_tiempo=timeline)
+
+
+async def _update(request: Request, family_id: UUID, name: str, body: BaseModel) -> LifecycleView:
+    lifecycles: Lifecycles = request.app.state.lifecycles
+    return await lifecycles.update(family_id, name, body)
+
+
+@router.post(
+    "/families/{family_id}/lifecycle/decidir-abandono",
+    summary="Decisión del Jefe/a de Unidad sobre el abandono (tras la visita documentada)",
+    responses={409: {"description": "No corresponde en este estado; el motivo viene en detail"}},
+)
+async def decide_abandonment(
+    family_id: UUID, body: AbandonmentDecision, request: Request
+) -> LifecycleView:
+    return await _update(request, family_id, UPDATE_DECIDE_ABANDONMENT, body)
+
+
+@router.post(
+    "/families/{family_id}/lifecycle/cerrar",
+    summary="Cerrar el proceso: renuncia, fallecimiento o traslado",
+    responses={409: {"description": "No corresponde en este estado"}},
+)
+async def close(family_id: UUID, body: CloseRequest, request: Request) -> LifecycleView:
+    return await _update(request, family_id, UPDATE_CLOSE, body)
+
+
+@router.post("/families/{family_id}/lifecycle/pausar", summary="Pausar el proceso")
+async def pause(family_id: UUID, body: PauseRequest, request: Request) -> LifecycleView:
+    return await _update(request, family_id, UPDATE_PAUSE, body)
+
+
+@router.post("/families/{family_id}/lifecycle/reanudar", summary="Reanudar el proceso")
+async def resume(family_id: UUID, body: PauseRequest, request: Request) -> LifecycleView:
+    return await _update(request, family_id, UPDATE_RESUME, body)
+
+
+@router.post(
+    "/families/{family_id}/lifecycle/corregir-fecha",
+    summary="Corregir una fecha mal ingresada; los plazos se recalculan",
+)
+async def correct_date(family_id: UUID, body: DateCorrection, request: Request) -> LifecycleView:
+    return await _update(request, family_id, UPDATE_CORRECT_DATE, body)

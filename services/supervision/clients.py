@@ -7,7 +7,8 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from temporalio.client import Client, WorkflowQueryFailedError
+from pydantic import BaseModel
+from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from shared.contracts.lifecycle import (
@@ -17,7 +18,7 @@ from shared.contracts.lifecycle import (
     TimelineEntry,
     family_workflow_id,
 )
-from shared.errors import DependencyUnavailable, NotFound, error_from_code
+from shared.errors import DependencyUnavailable, IllegalTransition, NotFound, error_from_code
 from shared.settings import Settings
 
 
@@ -43,6 +44,23 @@ class Lifecycles:
         except WorkflowQueryFailedError as exc:
             raise DependencyUnavailable(f"El proceso de la familia no respondió: {exc}") from exc
         return FamilyLifecycleReport(state=state, timeline=timeline)
+
+    async def update(self, family_id: UUID, name: str, argument: BaseModel) -> LifecycleView:
+        """Run an operator update; a validator's refusal comes back as IllegalTransition."""
+        handle = self.client.get_workflow_handle(family_workflow_id(family_id))
+        try:
+            view: LifecycleView = await handle.execute_update(
+                name, argument, result_type=LifecycleView
+            )
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            message = getattr(cause, "message", None) or str(cause or exc)
+            raise IllegalTransition(message) from exc
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise NotFound("La familia no tiene un proceso en curso") from exc
+            raise DependencyUnavailable(f"Temporal no respondió: {exc.message}") from exc
+        return view
 
 
 class ServiceClient:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import subprocess
@@ -160,3 +161,58 @@ def test_nomina_importar_with_bad_rows_reports_them_and_exits_refused(
     )  # fmt: skip
     assert download.returncode == 0, download.stderr
     assert saved.read_bytes()[:2] == b"PK"
+
+
+@pytest.mark.e2e
+async def test_operators_decide_through_the_cli_and_illegal_steps_are_refused(
+    system: LocalStack,
+) -> None:
+    payload = family_payload()
+    async with httpx.AsyncClient(timeout=10) as http:
+        created = await http.post(
+            f"{system.settings.service_url('intake')}/v1/families", json=payload
+        )
+    assert created.status_code == 201, created.text
+    run = payload["miembros"][0]["run"]
+
+    async def phase() -> str | None:
+        report = json.loads(familias(system.settings, "familia", "ver", run, "--json").stdout)
+        return report["proceso"]["phase"] if report["proceso"] else None
+
+    await eventually(phase, until=lambda p: p == "contacto", timeout=60)
+    paused = familias(
+        system.settings, "familia", "pausar", run, "--motivo", "Revisión de antecedentes"
+    )
+    assert paused.returncode == 0, paused.stderr
+    assert "Contacto" in paused.stdout
+    refused = familias(
+        system.settings,
+        "familia",
+        "decidir-abandono",
+        run,
+        "--confirmar",
+        "--motivo",
+        "Sin contacto",
+    )
+    assert refused.returncode == 4
+    assert "No hay un procedimiento de abandono abierto" in refused.stderr
+    resumed = familias(system.settings, "familia", "reanudar", run, "--motivo", "Revisión lista")
+    assert resumed.returncode == 0, resumed.stderr
+    closed = familias(
+        system.settings, "familia", "cerrar", run, "--causal", "renuncia", "--motivo",
+        "La familia renuncia por escrito", "--json",
+    )  # fmt: skip
+    assert closed.returncode == 0, closed.stderr
+    assert json.loads(closed.stdout)["exit_cause"] == "renuncia"
+
+    async def intake_state() -> str:
+        async with httpx.AsyncClient(timeout=10) as http:
+            response = await http.get(
+                f"{system.settings.service_url('intake')}/v1/families/{created.json()['id']}"
+            )
+        return str(response.json()["estado"])
+
+    await eventually(intake_state, until=lambda s: s == "closed", timeout=30)
+    report = json.loads(familias(system.settings, "familia", "ver", run, "--json").stdout)
+    actors = {e["actor"] for e in report["linea_de_tiempo"] if e["kind"] in ("pausa", "decision")}
+    assert actors == {os.environ.get("FAMILIAS_USUARIO") or getpass.getuser()}

@@ -14,16 +14,12 @@ from datetime import date
 
 from services.intake.nomina.reader import MAX_CELL, RawFile, RawRow
 from services.intake.relations import relation_code
+from shared.dates import parse_date
 from shared.errors import ValidationFailed
 from shared.rut import mask_rut, normalize_rut
 
 _FAMILY_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_DATE_FORMATS = (
-    re.compile(r"^(?P<d>\d{1,2})-(?P<m>\d{1,2})-(?P<y>\d{4})$"),
-    re.compile(r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})$"),
-    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
-)
 _YES = {"si", "sí", "s", "x", "1", "true", "verdadero", "yes"}
 _NO = {"no", "n", "0", "false", "falso", ""}
 _SEX = {"f": "F", "femenino": "F", "mujer": "F", "m": "M", "masculino": "M", "hombre": "M"}
@@ -86,14 +82,6 @@ def mask_value(column: str, value: str) -> str:
     if column in ("fecha_nacimiento", "ingreso_per_capita"):
         return re.sub(r"\d", "*", value[:-4]) + value[-4:] if len(value) > 4 else "****"
     return value[:40]
-
-
-def parse_date(value: str) -> date:
-    for pattern in _DATE_FORMATS:
-        match = pattern.match(value)
-        if match:
-            return date(int(match["y"]), int(match["m"]), int(match["d"]))
-    raise ValueError(value)
 
 
 class _Row:

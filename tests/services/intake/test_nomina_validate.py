@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from services.intake.nomina.reader import read_nomina
-from services.intake.nomina.validate import check_rows, mask_value, parse_date
+from services.intake.nomina.validate import check_rows, mask_value
+from shared.dates import parse_date
 
 TODAY = date(2026, 11, 23)
 HEADER = (
