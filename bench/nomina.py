@@ -13,17 +13,14 @@ import csv
 import io
 import random
 import statistics
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 from uuid import uuid4
 
 import asyncpg
 from stdnum.cl import rut as stdnum_rut
 
-from bench.relay import bench_settings
-from deploy.local.stack import LocalStack
+from bench.support import bench_servers, migrated_database
 from services.intake.importer import ImportRequest, NominaImporter
 from services.intake.main import MIGRATIONS
 from services.intake.nomina.reader import read_nomina
@@ -32,9 +29,7 @@ from shared.db.engine import (
     asyncpg_dsn,
     create_engine,
     create_session_factory,
-    ensure_database,
 )
-from shared.db.migrate import upgrade_to_head
 from shared.settings import Settings
 
 HEADER = [
@@ -103,22 +98,13 @@ async def copy_reference(dsn: str, content: bytes) -> float:
 
 async def main(*, events: int, rounds: int) -> None:
     rows = events if events != 20_000 else 10_000
-    with tempfile.TemporaryDirectory(prefix="familias-bench-") as tmp:
-        settings = bench_settings(Path(tmp))
-        stack = LocalStack(settings, echo=False, fast_postgres=True, temporal_ui=False)
-        stack.preflight([])
-        stack.start_servers(temporal=False)
-        try:
-            await _run(stack.settings, rows, rounds)
-        finally:
-            stack.stop()
+    with bench_servers() as stack:
+        await _run(stack.settings, rows, rounds)
 
 
 async def _run(settings: Settings, rows: int, rounds: int) -> None:
-    url = settings.service_database_url("intake")
-    await ensure_database(settings.server_database_url, settings.service_database_name("intake"))
+    url = await migrated_database(settings, "intake", MIGRATIONS)
     engine = create_engine(url)
-    await upgrade_to_head(engine, MIGRATIONS)
     sessions = create_session_factory(engine)
     importer = NominaImporter()
     imports: list[float] = []

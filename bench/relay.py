@@ -10,7 +10,6 @@ hits both; the figure that matters is their ratio within one run.
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -20,33 +19,17 @@ from uuid import uuid4
 import asyncpg
 from sqlalchemy import insert
 
-from deploy.local.ports import free_ports
-from deploy.local.stack import LocalStack
+from bench.support import bench_servers, migrated_database
 from shared.bus.client import Bus
 from shared.bus.relay import OutboxRelay, relay_headers
 from shared.contracts.envelope import Envelope
 from shared.contracts.intake import FamilyReferred
-from shared.db.engine import asyncpg_dsn, create_engine, ensure_database
-from shared.db.migrate import upgrade_to_head
+from shared.db.engine import asyncpg_dsn, create_engine
 from shared.db.outbox import outbox_row, outbox_table
 from shared.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "services" / "payments" / "migrations"
 BASELINE_SHARE = 4  # the baseline is slow: it publishes a quarter as many events per round
-
-
-def bench_settings(data_dir: Path) -> Settings:
-    ports = free_ports(3)
-    return Settings(
-        environment="test",
-        data_dir=data_dir,
-        postgres_port=ports[0],
-        nats_port=ports[1],
-        nats_monitor_port=ports[2],
-        database_prefix="bench_",
-        stream_prefix="BENCH_",
-        log_format="json",
-    )
 
 
 def _envelope(number: int) -> Envelope:
@@ -125,23 +108,12 @@ async def _timed(label: str, events: int, url: str, run: Callable[[], Awaitable[
 
 
 async def main(*, events: int, rounds: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="familias-bench-") as tmp:
-        settings = bench_settings(Path(tmp))
-        stack = LocalStack(settings, echo=False, fast_postgres=True, temporal_ui=False)
-        stack.preflight([])
-        stack.start_servers(temporal=False)
-        try:
-            await _run(stack.settings, events, rounds)
-        finally:
-            stack.stop()
+    with bench_servers() as stack:
+        await _run(stack.settings, events, rounds)
 
 
 async def _run(settings: Settings, events: int, rounds: int) -> None:
-    url = settings.service_database_url("payments")
-    await ensure_database(settings.server_database_url, settings.service_database_name("payments"))
-    engine = create_engine(url)
-    await upgrade_to_head(engine, MIGRATIONS)
-    await engine.dispose()
+    url = await migrated_database(settings, "payments", MIGRATIONS)
     bus = await Bus.connect(settings, name="bench")
     await bus.ensure_stream("intake")
     dsn = asyncpg_dsn(url)

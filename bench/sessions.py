@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import asyncpg
 import httpx
 
-from bench.relay import bench_settings
+from bench.support import bench_servers
 from deploy.local.ports import free_ports
 from deploy.local.stack import LocalStack
 from shared.db.engine import asyncpg_dsn
@@ -64,18 +62,9 @@ async def _open_loop(http: httpx.AsyncClient, requests: Sequence[Request]) -> li
 
 async def main(*, events: int, rounds: int) -> None:
     seconds = 20 if events == 20_000 else max(events // RATE, 1)
-    with tempfile.TemporaryDirectory(prefix="familias-bench-") as tmp:
-        settings = bench_settings(Path(tmp)).model_copy(
-            update={"plans_port": free_ports(1)[0], "log_level": "WARNING"}
-        )
-        stack = LocalStack(settings, echo=False, fast_postgres=True, temporal_ui=False)
-        stack.preflight(["plans"])
-        stack.start_servers(temporal=False)
-        try:
-            stack.start_processes(["plans"])
-            await _run(stack, seconds, rounds)
-        finally:
-            stack.stop()
+    with bench_servers(plans_port=free_ports(1)[0], log_level="WARNING") as stack:
+        stack.start_processes(["plans"])
+        await _run(stack, seconds, rounds)
 
 
 async def _run(stack: LocalStack, seconds: int, rounds: int) -> None:
