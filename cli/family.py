@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from uuid import uuid4
 
 import typer
 from rich.panel import Panel
 from rich.table import Table
 
 from cli.api import Api, current_user
-from cli.output import ExitCode, console, errors, local_time, print_json
+from cli.output import SANTIAGO, ExitCode, console, errors, local_time, print_json
 from shared.dates import parse_date
 from shared.errors import ValidationFailed
 from shared.rut import format_rut, normalize_rut
@@ -179,3 +181,116 @@ def correct_date(
         raise typer.Exit(ExitCode.USAGE) from exc
     body = {"hecho": hecho, "fecha": day.isoformat(), "motivo": motivo}
     _lifecycle_update(rut, "corregir-fecha", body, as_json)
+
+
+def _today_or(fecha: str | None) -> str:
+    if fecha is None:
+        return datetime.now(SANTIAGO).date().isoformat()
+    try:
+        return parse_date(fecha).isoformat()
+    except ValueError as exc:
+        errors.print("[red]Fecha no válida: use dd-mm-aaaa o aaaa-mm-dd[/red]")
+        raise typer.Exit(ExitCode.USAGE) from exc
+
+
+def _post_fact(rut: str, service: str, path: str, body: dict[str, Any], as_json: bool) -> Any:
+    api = Api(load_settings())
+    family_id = _family_id(api, rut)
+    answer = api.request(
+        service,
+        "POST",
+        f"/v1/families/{family_id}/{path}",
+        json=body,
+        headers={"Idempotency-Key": str(uuid4())},  # a retry of this same command is one fact
+    )
+    if as_json:
+        print_json(answer)
+    return answer
+
+
+DATE_OPTION = typer.Option(None, "--fecha", help="dd-mm-aaaa; hoy si se omite")
+
+
+@app.command("contacto")
+def contact(
+    rut: str = RUT_ARGUMENT,
+    canal: str = typer.Option(..., "--canal", help="visita, telefono u otro"),
+    resultado: str = typer.Option(..., "--resultado", help="localizada o no_localizada"),
+    fecha: str | None = DATE_OPTION,
+    observaciones: str | None = typer.Option(None, "--observaciones"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Registra un intento de contacto con la familia."""
+    body = {"fecha": _today_or(fecha), "canal": canal, "resultado": resultado}
+    if observaciones:
+        body["observaciones"] = observaciones
+    _post_fact(rut, "intake", "contactos", body, as_json)
+    if not as_json:
+        console.print(f"Contacto registrado: {resultado}.")
+
+
+@app.command("invitacion")
+def invitation(
+    rut: str = RUT_ARGUMENT,
+    acepta: bool = typer.Option(..., "--acepta/--rechaza", help="Resultado de la invitación"),
+    motivo: str | None = typer.Option(None, "--motivo", help="Obligatorio si rechaza"),
+    fecha: str | None = DATE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Registra si la familia acepta o rechaza la invitación al programa."""
+    body: dict[str, Any] = {
+        "fecha": _today_or(fecha),
+        "resultado": "acepta" if acepta else "rechaza",
+    }
+    if motivo:
+        body["motivo"] = motivo
+    _post_fact(rut, "intake", "invitacion", body, as_json)
+    if not as_json:
+        console.print("Invitación registrada.")
+
+
+@app.command("compromiso")
+def commitment(
+    rut: str = RUT_ARGUMENT,
+    documento: str = typer.Option(..., "--documento", help="Referencia al documento escaneado"),
+    fecha: str | None = DATE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Registra la carta de compromiso firmada por la representante."""
+    body = {"fecha_firma": _today_or(fecha), "documento": documento}
+    _post_fact(rut, "intake", "compromiso", body, as_json)
+    if not as_json:
+        console.print("Carta de compromiso registrada.")
+
+
+@app.command("sesion")
+def session(
+    rut: str = RUT_ARGUMENT,
+    tipo: str = typer.Option(
+        ...,
+        "--tipo",
+        help="aps_individual, aps_grupal, asl, visita_domiciliaria, entrevista, "
+        "taller o seguimiento_remoto",
+    ),
+    asistencia: str = typer.Option(
+        "asistio", "--asistencia", help="asistio, no_asistio, no_ubicada"
+    ),
+    dimension: list[str] = typer.Option([], "--dimension", help="Dimensión trabajada (repetible)"),
+    notas: str | None = typer.Option(None, "--notas"),
+    fecha: str | None = DATE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Registra una sesión con la familia (en menos de un minuto)."""
+    body: dict[str, Any] = {
+        "fecha": _today_or(fecha),
+        "tipo": tipo,
+        "asistencia": asistencia,
+        "dimensiones": dimension,
+    }
+    if notas:
+        body["notas"] = notas
+    answer = _post_fact(rut, "plans", "sessions", body, as_json)
+    if not as_json:
+        console.print(f"Sesión registrada: {answer['tipo_nombre']} del {answer['fecha']}.")
+        if answer.get("advertencia"):
+            console.print(f"[yellow]Advertencia:[/yellow] {answer['advertencia']}")

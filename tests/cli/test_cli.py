@@ -216,3 +216,44 @@ async def test_operators_decide_through_the_cli_and_illegal_steps_are_refused(
     report = json.loads(familias(system.settings, "familia", "ver", run, "--json").stdout)
     actors = {e["actor"] for e in report["linea_de_tiempo"] if e["kind"] in ("pausa", "decision")}
     assert actors == {os.environ.get("FAMILIAS_USUARIO") or getpass.getuser()}
+
+
+@pytest.mark.e2e
+async def test_a_professional_records_the_facts_with_the_cli_and_the_process_follows(
+    system: LocalStack,
+) -> None:
+    payload = family_payload()
+    async with httpx.AsyncClient(timeout=10) as http:
+        created = await http.post(
+            f"{system.settings.service_url('intake')}/v1/families", json=payload
+        )
+    assert created.status_code == 201, created.text
+    run = payload["miembros"][0]["run"]
+
+    async def phase() -> str | None:
+        report = json.loads(familias(system.settings, "familia", "ver", run, "--json").stdout)
+        return report["proceso"]["phase"] if report["proceso"] else None
+
+    await eventually(phase, until=lambda p: p == "contacto", timeout=60)
+    steps = [
+        ("contacto", run, "--canal", "telefono", "--resultado", "no_localizada"),
+        ("contacto", run, "--canal", "visita", "--resultado", "localizada"),
+        ("invitacion", run, "--acepta"),
+        ("compromiso", run, "--documento", "carta-0001.pdf"),
+    ]
+    for step in steps:
+        result = familias(system.settings, "familia", *step)
+        assert result.returncode == 0, (step, result.stderr)
+    await eventually(phase, until=lambda p: p == "diagnostico", timeout=60)
+
+    async def session() -> subprocess.CompletedProcess[str]:
+        return familias(
+            system.settings, "familia", "sesion", run, "--tipo", "aps_individual",
+            "--dimension", "salud", "--json",
+        )  # fmt: skip
+
+    # Plans learns of the commitment from the intake stream; until then it refuses with why.
+    recorded = await eventually(session, until=lambda r: r.returncode == 0, timeout=60)
+    assert json.loads(recorded.stdout)["tipo_nombre"] == "APS individual"
+    early = familias(system.settings, "familia", "invitacion", run, "--rechaza")
+    assert early.returncode == 4  # already invited; and a decline needs a reason
