@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bench import nomina, relay, sessions
+from bench import lifecycle, nomina, relay, sessions
 
-BENCHMARKS = {"relay": relay.main, "nomina": nomina.main, "sesiones": sessions.main}
+BENCHMARKS = {
+    "relay": relay.main,
+    "nomina": nomina.main,
+    "sesiones": sessions.main,
+    "flujo": lifecycle.main,
+}
 
 
 def main() -> None:

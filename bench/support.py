@@ -15,7 +15,7 @@ from shared.settings import ServiceName, Settings
 
 
 def bench_settings(data_dir: Path) -> Settings:
-    ports = free_ports(3)
+    ports = free_ports(5)
     return Settings(
         _env_file=None,
         database_url=None,
@@ -25,6 +25,9 @@ def bench_settings(data_dir: Path) -> Settings:
         postgres_port=ports[0],
         nats_port=ports[1],
         nats_monitor_port=ports[2],
+        temporal_port=ports[3],
+        plans_port=ports[4],
+        temporal_address=None,
         database_prefix="bench_",
         stream_prefix="BENCH_",
         log_format="json",
@@ -32,13 +35,13 @@ def bench_settings(data_dir: Path) -> Settings:
 
 
 @contextmanager
-def bench_servers(**overrides: object) -> Iterator[LocalStack]:
-    """PostgreSQL and NATS for one benchmark run, removed afterwards."""
+def bench_servers(*, temporal: bool = False, **overrides: object) -> Iterator[LocalStack]:
+    """PostgreSQL and NATS (and the Temporal dev server) for one run, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="familias-bench-") as tmp:
         settings = bench_settings(Path(tmp)).model_copy(update=overrides)
         stack = LocalStack(settings, echo=False, fast_postgres=True, temporal_ui=False)
         stack.preflight([])
-        stack.start_servers(temporal=False)
+        stack.start_servers(temporal=temporal)
         try:
             yield stack
         finally:
