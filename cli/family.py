@@ -294,3 +294,102 @@ def session(
         console.print(f"Sesión registrada: {answer['tipo_nombre']} del {answer['fecha']}.")
         if answer.get("advertencia"):
             console.print(f"[yellow]Advertencia:[/yellow] {answer['advertencia']}")
+
+
+def _levels(pairs: list[str]) -> list[dict[str, Any]]:
+    items = []
+    for pair in pairs:
+        code, _, level = pair.partition("=")
+        if not level.strip().isdigit():
+            errors.print(
+                f"[red]Indicador mal escrito: «{pair}». Use codigo=nivel, p. ej. empleo=2[/red]"
+            )
+            raise typer.Exit(ExitCode.USAGE)
+        items.append({"indicador": code.strip(), "nivel": int(level)})
+    return items
+
+
+@app.command("diagnostico")
+def diagnosis(
+    rut: str = RUT_ARGUMENT,
+    indicador: list[str] = typer.Option(
+        [], "--indicador", help="codigo=nivel (repetible); ver GET /v1/catalog en planes"
+    ),
+    completar: bool = typer.Option(False, "--completar", help="Completar el diagnóstico"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Registra niveles de indicadores del diagnóstico y, con --completar, lo completa."""
+    api = Api(load_settings())
+    family_id = _family_id(api, rut)
+    base = f"/v1/families/{family_id}/diagnosis"
+    answer = api.request("plans", "POST", base)
+    if indicador:
+        answer = api.request("plans", "PATCH", base, json={"items": _levels(indicador)})
+    if completar:
+        answer = api.request("plans", "POST", f"{base}/complete")
+    if as_json:
+        print_json(answer)
+    else:
+        console.print(f"Diagnóstico: {answer['estado']} ({len(answer['items'])} indicadores)")
+
+
+@app.command("plan")
+def plan(
+    rut: str = RUT_ARGUMENT,
+    meta: list[str] = typer.Option([], "--meta", help="dimension:descripción (repetible)"),
+    asl: int = typer.Option(0, "--asl", min=0, max=2, help="Adultos con acompañamiento ASL"),
+    firmar: bool = typer.Option(False, "--firmar", help="Firmar el plan (hoy o --fecha)"),
+    fecha: str | None = DATE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Guarda el borrador del plan de intervención y, con --firmar, lo firma."""
+    api = Api(load_settings())
+    family_id = _family_id(api, rut)
+    goals = []
+    for item in meta:
+        dimension, _, text = item.partition(":")
+        goals.append({"dimension": dimension.strip(), "descripcion": text.strip()})
+    answer = None
+    if goals:
+        body = {"asl_adultos": asl, "metas": goals}
+        answer = api.request("plans", "PUT", f"/v1/families/{family_id}/plan", json=body)
+    if firmar:
+        answer = api.request(
+            "plans",
+            "POST",
+            f"/v1/families/{family_id}/plan/sign",
+            json={"fecha": _today_or(fecha)},
+        )
+    if answer is None:
+        errors.print("[red]Indique metas (--meta) o --firmar[/red]")
+        raise typer.Exit(ExitCode.USAGE)
+    if as_json:
+        print_json(answer)
+    else:
+        console.print(
+            f"Plan versión {answer['revision']}: {answer['estado']}, {len(answer['metas'])} metas"
+        )
+
+
+@app.command("evaluacion")
+def evaluation(
+    rut: str = RUT_ARGUMENT,
+    indicador: list[str] = typer.Option([], "--indicador", help="codigo=nivel, todos (repetible)"),
+    meta_lograda: list[str] = typer.Option([], "--meta-lograda", help="id de una meta lograda"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Registra la evaluación final y muestra la comparación antes y después."""
+    answer = _post_fact(
+        rut,
+        "plans",
+        "evaluation",
+        {"items": _levels(indicador), "metas_logradas": meta_lograda},
+        as_json,
+    )
+    if not as_json:
+        table = Table(title="Evaluación final: antes y después")
+        for column in ("Indicador", "Antes", "Después", "Cambio"):
+            table.add_column(column)
+        for row in answer:
+            table.add_row(row["nombre"], str(row["antes"]), str(row["despues"]), str(row["cambio"]))
+        console.print(table)

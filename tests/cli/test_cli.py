@@ -257,3 +257,20 @@ async def test_a_professional_records_the_facts_with_the_cli_and_the_process_fol
     assert json.loads(recorded.stdout)["tipo_nombre"] == "APS individual"
     early = familias(system.settings, "familia", "invitacion", run, "--rechaza")
     assert early.returncode == 4  # already invited; and a decline needs a reason
+
+    indicators = [
+        "inscripcion_salud", "controles_al_dia", "asistencia_escolar", "nivelacion_estudios",
+        "empleo", "cotizacion", "ingresos_autonomos", "beneficios", "habitabilidad", "entorno",
+    ]  # fmt: skip
+    levels = [arg for code in indicators for arg in ("--indicador", f"{code}=2")]
+    diagnosed = familias(system.settings, "familia", "diagnostico", run, *levels, "--completar")
+    assert diagnosed.returncode == 0, diagnosed.stderr
+    assert "completado" in diagnosed.stdout
+    await eventually(phase, until=lambda p: p == "plan", timeout=60)
+    planned = familias(
+        system.settings, "familia", "plan", run, "--meta", "salud:Inscribir a todos en el CESFAM",
+        "--meta", "educacion:Asistencia escolar sobre 85 %", "--firmar",
+    )  # fmt: skip
+    assert planned.returncode == 0, planned.stderr
+    assert "firmado" in planned.stdout
+    await eventually(phase, until=lambda p: p == "acompanamiento", timeout=60)
