@@ -6,7 +6,7 @@ from typing import NoReturn
 
 import typer
 
-from cli import family, nomina, status
+from cli import family, nomina, payments, status
 from shared.observability import configure_logging
 from shared.process import exit_now
 from shared.settings import Settings
@@ -28,6 +28,7 @@ def _setup() -> None:
 app.command("estado")(status.status)
 app.add_typer(family.app, name="familia")
 app.add_typer(nomina.app, name="nomina")
+app.add_typer(payments.app, name="pagos")
 
 
 def main() -> NoReturn:

@@ -88,6 +88,14 @@ async def plans(it_settings: Settings) -> AsyncIterator[ServiceUnderTest]:
 
 
 @pytest.fixture(scope="session")
+async def payments(it_settings: Settings) -> AsyncIterator[ServiceUnderTest]:
+    from services.payments.main import create_app
+
+    async with _service(create_app(it_settings)) as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
 async def it_bus(it_settings: Settings) -> AsyncIterator[Bus]:
     connection = await Bus.connect(it_settings, name="tests-it")
     yield connection

@@ -46,6 +46,7 @@ def activities_for(bus: Bus) -> Sequence[Callable[..., Any]]:
     return [
         lifecycle.open_case,
         lifecycle.sessions_in_month,
+        lifecycle.register_entitlement,
         lifecycle.close_family,
         lifecycle.publish_exited,
     ]

@@ -274,3 +274,15 @@ async def test_a_professional_records_the_facts_with_the_cli_and_the_process_fol
     assert planned.returncode == 0, planned.stderr
     assert "firmado" in planned.stdout
     await eventually(phase, until=lambda p: p == "acompanamiento", timeout=60)
+
+
+@pytest.mark.e2e
+def test_pagos_calendario_answers_how_much_a_family_will_receive(system: LocalStack) -> None:
+    result = familias(system.settings, "pagos", "calendario", "--inicio", "2024-02", "--json")
+    assert result.returncode == 0, result.stderr
+    months = json.loads(result.stdout)
+    assert len(months) == 24
+    assert {"mes", "mes_plan", "concepto", "monto"} <= set(months[0])
+    assert sum(m["monto"] for m in months) == 446_010
+    table = familias(system.settings, "pagos", "calendario", "--inicio", "2024-02")
+    assert "Total: $446.010" in table.stdout

@@ -14,6 +14,7 @@ from shared.contracts import subjects
 from shared.contracts.envelope import Envelope
 from shared.contracts.intake import CloseFamily, FamilyClosed
 from shared.contracts.lifecycle import FamilyExited
+from shared.contracts.payments import EntitlementRegistered, RegisterEntitlement
 from shared.contracts.plans import CaseOpened, OpenCase, SessionsCount, SessionsInMonth
 from shared.errors import DependencyUnavailable, DomainError
 
@@ -40,6 +41,17 @@ class LifecycleActivities:
     async def sessions_in_month(self, query: SessionsInMonth) -> SessionsCount:
         try:
             return await self.bus.request(subjects.SESSIONS_IN_MONTH, query, SessionsCount)
+        except DependencyUnavailable:
+            raise
+        except DomainError as error:
+            raise _refusal(error) from error
+
+    @activity.defn(name="register_entitlement")
+    async def register_entitlement(self, command: RegisterEntitlement) -> EntitlementRegistered:
+        try:
+            return await self.bus.request(
+                subjects.ENTITLEMENT_REGISTER, command, EntitlementRegistered
+            )
         except DependencyUnavailable:
             raise
         except DomainError as error:

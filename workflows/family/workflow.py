@@ -37,12 +37,13 @@ with workflow.unsafe.imports_passed_through():
         PauseRequest,
         TimelineEntry,
     )
+    from shared.contracts.payments import EntitlementRegistered, RegisterEntitlement
     from shared.contracts.plans import CaseOpened, OpenCase, SessionsCount, SessionsInMonth
     from workflows.family import search
     from workflows.family import state as decisions
     from workflows.family.activities import LifecycleActivities
     from workflows.family.policy import Policy
-    from workflows.family.state import FamilyState
+    from workflows.family.state import FamilyState, Phase
 
 ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -122,6 +123,7 @@ class FamilyLifecycle:
         now = workflow.now()
         if self.state.plan_month == 0:
             decisions.begin_month(self.state, now)
+            await self._register_entitlement()
             return
         assert self.state.first_month is not None
         ended = decisions.add_months(self.state.first_month, self.state.plan_month - 1)
@@ -132,6 +134,33 @@ class FamilyLifecycle:
             retry_policy=ACTIVITY_RETRY,
         )
         decisions.close_month(self.state, count.counted_in_month, now)
+        if self.state.phase is Phase.ACCOMPANIMENT:
+            await self._register_entitlement()
+
+    async def _register_entitlement(self) -> None:
+        """The month that just began is owed its transfer (payments computes the amount)."""
+        if not workflow.patched("derechos-mensuales"):
+            return  # runs recorded before payments answered this command
+        assert self.state.first_month is not None
+        period = decisions.add_months(self.state.first_month, self.state.plan_month - 1)
+        owed: EntitlementRegistered = await workflow.execute_activity_method(
+            LifecycleActivities.register_entitlement,
+            RegisterEntitlement(
+                idempotency_key=f"{self.state.family_id}:{period:%Y-%m}:bono_proteccion",
+                family_id=self.state.family_id,
+                period=period,
+                plan_month=self.state.plan_month,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        decisions.record(
+            self.state,
+            workflow.now(),
+            "derecho",
+            f"Mes {owed.plan_month} ({period:%m-%Y}): Bono de Protección de "
+            f"${owed.amount:,} registrado".replace(",", "."),
+        )
 
     async def _continue_as_new(self, start: FamilyLifecycleInput) -> str:
         await workflow.wait_condition(workflow.all_handlers_finished)

@@ -76,6 +76,7 @@ async def worker(
     it_bus: Bus,
     plans: ServiceUnderTest,
     intake: ServiceUnderTest,
+    payments: ServiceUnderTest,
 ) -> AsyncIterator[str]:
     task_queue = f"paths-{uuid.uuid4().hex[:8]}"
     async with Worker(
@@ -198,7 +199,10 @@ class Family:
 
 
 async def test_a_family_completes_its_24_months(
-    time_skipping: WorkflowEnvironment, worker: str, intake: ServiceUnderTest
+    time_skipping: WorkflowEnvironment,
+    worker: str,
+    intake: ServiceUnderTest,
+    payments: ServiceUnderTest,
 ) -> None:
     family = await Family.referred(time_skipping, worker, intake, months_without_session=36)
     await family.to_accompaniment()
@@ -219,6 +223,12 @@ async def test_a_family_completes_its_24_months(
     kinds = await family.kinds()
     assert kinds.count("mes") == 24 + 24  # each month begins and closes
     assert kinds[-1] == "egreso"
+    # Each month's transfer was registered once, at the tariffs in force that month.
+    owed = (await payments.client.get(f"/v1/families/{family.family_id}/entitlements")).json()
+    assert [e["mes_plan"] for e in owed] == list(range(1, 25))
+    calendar = (await payments.client.get("/v1/calendar", params={"inicio": owed[0]["mes"]})).json()
+    assert sum(e["monto"] for e in owed) == calendar["total"]
+    assert kinds.count("derecho") == 24
     shown = (await intake.client.get(f"/v1/families/{family.family_id}/proceso")).json()
     assert shown["causal_egreso"] == "cumplimiento"
     history = await family.latest.fetch_history()

@@ -1,0 +1,99 @@
+"""Tariffs as dated data (DOMAIN.md §3): every row has when it applies, when it was published
+and its source. The amount for a paid month is the row in force *in that month* for the
+family's *plan month*: tranches 1–3 of the Bono de Protección from its February rows,
+tranche 4 (months 19–24) the Subsidio Familiar in force, which changes on its own dates.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from shared.errors import ValidationFailed
+
+DEFAULT_FILE = Path(__file__).with_name("tarifas.csv")
+PLAN_MONTHS = 24
+
+
+@dataclass(frozen=True)
+class TariffRow:
+    concept: str  # proteccion (tranches 1–3) or suf (tranche 4)
+    tranche: int
+    effective_from: date
+    published_at: date
+    amount: int
+    source: str
+
+
+@dataclass(frozen=True)
+class MonthAmount:
+    paid_month: date  # first day of the calendar month paid
+    plan_month: int
+    tranche: int
+    concept: str
+    amount: int
+    row: TariffRow
+
+
+def load_tariffs(path: Path = DEFAULT_FILE) -> list[TariffRow]:
+    """Read and validate the tariff file; any bad row stops the service with its line."""
+    rows: list[TariffRow] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for number, record in enumerate(csv.DictReader(handle), start=2):
+            try:
+                row = TariffRow(
+                    concept=record["concepto"],
+                    tranche=int(record["tramo"]),
+                    effective_from=date.fromisoformat(record["vigente_desde"]),
+                    published_at=date.fromisoformat(record["publicado"]),
+                    amount=int(record["monto"]),
+                    source=record["fuente"].strip(),
+                )
+            except (KeyError, ValueError) as exc:
+                raise ValidationFailed(
+                    f"Tarifa mal escrita en {path.name}, línea {number}"
+                ) from exc
+            if row.concept not in ("proteccion", "suf") or not 1 <= row.tranche <= 4:
+                raise ValidationFailed(
+                    f"Concepto o tramo desconocido en {path.name}, línea {number}"
+                )
+            if row.amount <= 0 or not row.source:
+                raise ValidationFailed(f"Monto o fuente faltante en {path.name}, línea {number}")
+            rows.append(row)
+    return rows
+
+
+def tranche_of(plan_month: int) -> int:
+    if not 1 <= plan_month <= PLAN_MONTHS:
+        raise ValidationFailed(f"Mes del plan fuera de rango: {plan_month}")
+    return (plan_month - 1) // 6 + 1
+
+
+def protection_amount(rows: list[TariffRow], paid_month: date, plan_month: int) -> MonthAmount:
+    """The Bono de Protección for `plan_month`, paid in the calendar month `paid_month`."""
+    tranche = tranche_of(plan_month)
+    concept = "suf" if tranche == 4 else "proteccion"
+    month = paid_month.replace(day=1)
+    in_force = [
+        r
+        for r in rows
+        if r.concept == concept and r.tranche == tranche and r.effective_from <= month
+    ]
+    if not in_force:
+        raise ValidationFailed(f"No hay tarifa vigente en {month:%m-%Y} para el tramo {tranche}")
+    row = max(in_force, key=lambda r: r.effective_from)
+    return MonthAmount(month, plan_month, tranche, "bono_proteccion", row.amount, row)
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def schedule(rows: list[TariffRow], first_paid_month: date) -> list[MonthAmount]:
+    """The 24 months a family would receive, from the month of its first payment."""
+    return [
+        protection_amount(rows, add_months(first_paid_month, n), n + 1) for n in range(PLAN_MONTHS)
+    ]
