@@ -27,6 +27,7 @@ from shared.contracts.intake import (
     FamilyCommitted,
     FamilyContacted,
     FamilyInvited,
+    FamilyMoved,
     FamilyReferred,
 )
 from shared.contracts.lifecycle import (
@@ -408,3 +409,25 @@ async def test_resignation_and_date_correction_through_updates(
     await keep_history(family, "renuncia-con-correccion-de-fecha")
     shown = (await intake.client.get(f"/v1/families/{fid}/proceso")).json()
     assert shown["estado"] == "closed"
+
+
+async def test_a_move_keeps_the_case_going_under_the_new_comuna(
+    time_skipping: WorkflowEnvironment, worker: str, intake: ServiceUnderTest
+) -> None:
+    family = await Family.referred(time_skipping, worker, intake)
+    await family.to_accompaniment()
+    await family.send(
+        FamilyMoved(
+            family_id=family.family_id,
+            from_comuna="Conchalí",
+            to_comuna="Renca",
+            moved_on=await today(time_skipping),
+        )
+    )
+    state = await eventually(family.state, until=lambda s: s.comuna == "Renca")
+    assert state.phase == "acompanamiento"  # nothing restarts
+    await time_skipping.sleep(timedelta(days=40))
+    later = await family.state()
+    assert later.comuna == "Renca"
+    assert (later.plan_month or 0) >= 1
+    assert "traslado" in await family.kinds()
