@@ -393,3 +393,35 @@ def evaluation(
         for row in answer:
             table.add_row(row["nombre"], str(row["antes"]), str(row["despues"]), str(row["cambio"]))
         console.print(table)
+
+
+@app.command("listar")
+def list_families(
+    fase: str | None = typer.Option(None, "--fase", help="p. ej. diagnostico, acompanamiento"),
+    comuna: str | None = typer.Option(None, "--comuna"),
+    vencidas: bool = typer.Option(False, "--vencidas", help="Solo con el plazo vencido"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Lista las familias en curso, filtradas por fase, comuna y plazos vencidos."""
+    api = Api(load_settings())
+    params: dict[str, Any] = {"vencidas": str(vencidas).lower()}
+    if fase:
+        params["fase"] = fase
+    if comuna:
+        params["comuna"] = comuna
+    found: list[dict[str, Any]] = api.get("supervision", "/v1/families", **params)
+    if as_json:
+        print_json(found)
+        return
+    table = Table(title=f"Familias en curso ({len(found)})")
+    for column in ("Familia", "Fase", "Comuna", "Mes del plan", "Próximo plazo"):
+        table.add_column(column)
+    for family in found:
+        table.add_row(
+            family["family_id"],
+            family["fase"] or "—",
+            family["comuna"] or "—",
+            str(family["mes_plan"] or "—"),
+            local_time(family["proximo_plazo"]),
+        )
+    console.print(table)

@@ -34,11 +34,11 @@ from shared.contracts.lifecycle import (
     FamilyLifecycleInput,
     family_workflow_id,
 )
+from shared.contracts.search import COHORT_YEAR, COMUNA, PHASE
 from shared.observability import get_logger
 from shared.process import mark_ready, run_process
 from shared.settings import Settings
 from shared.temporal import connect_temporal
-from workflows.family.search import COHORT_YEAR, COMUNA, PHASE
 from workflows.family.state import Phase
 
 log = get_logger(__name__)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from services.supervision.clients import Lifecycles
@@ -79,3 +80,15 @@ async def resume(family_id: UUID, body: PauseRequest, request: Request) -> Lifec
 )
 async def correct_date(family_id: UUID, body: DateCorrection, request: Request) -> LifecycleView:
     return await _update(request, family_id, UPDATE_CORRECT_DATE, body)
+
+
+@router.get("/families", summary="Familias en curso, por fase, comuna y plazos vencidos")
+async def list_families(
+    request: Request,
+    fase: Annotated[str | None, Query(max_length=30)] = None,
+    comuna: Annotated[str | None, Query(max_length=80)] = None,
+    vencidas: Annotated[bool, Query(description="Solo con el plazo vencido")] = False,
+    limite: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    lifecycles: Lifecycles = request.app.state.lifecycles
+    return await lifecycles.listing(phase=fase, comuna=comuna, overdue=vencidas, limit=limite)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel
 from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from shared.contracts import search
 from shared.contracts.lifecycle import (
     QUERY_STATE,
     QUERY_TIMELINE,
@@ -44,6 +46,36 @@ class Lifecycles:
         except WorkflowQueryFailedError as exc:
             raise DependencyUnavailable(f"El proceso de la familia no respondió: {exc}") from exc
         return FamilyLifecycleReport(state=state, timeline=timeline)
+
+    async def listing(
+        self, *, phase: str | None, comuna: str | None, overdue: bool, limit: int
+    ) -> list[dict[str, Any]]:
+        """Running family workflows from Temporal's visibility (search attributes)."""
+        clauses = ['WorkflowType = "FamilyLifecycle"', 'ExecutionStatus = "Running"']
+        if phase:
+            clauses.append(f'Phase = "{_quoted(phase)}"')
+        if comuna:
+            clauses.append(f'Comuna = "{_quoted(comuna)}"')
+        if overdue:
+            now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+            clauses.append(f'NextDeadline < "{now}"')
+        found: list[dict[str, Any]] = []
+        try:
+            async for execution in self.client.list_workflows(" AND ".join(clauses), limit=limit):
+                attributes = execution.typed_search_attributes
+                found.append(
+                    {
+                        "family_id": execution.id.removeprefix("family-lifecycle:"),
+                        "fase": attributes.get(search.PHASE),
+                        "comuna": attributes.get(search.COMUNA),
+                        "mes_plan": attributes.get(search.PLAN_MONTH),
+                        "apoyo_familiar_id": attributes.get(search.APOYO_FAMILIAR),
+                        "proximo_plazo": attributes.get(search.NEXT_DEADLINE),
+                    }
+                )
+        except RPCError as exc:
+            raise DependencyUnavailable(f"Temporal no respondió: {exc.message}") from exc
+        return found
 
     async def update(self, family_id: UUID, name: str, argument: BaseModel) -> LifecycleView:
         """Run an operator update; a validator's refusal comes back as IllegalTransition."""
@@ -79,6 +111,11 @@ class ServiceClient:
             body = _problem(response)
             raise error_from_code(body.get("code", ""), body.get("detail", response.text))
         return response.json()
+
+
+def _quoted(value: str) -> str:
+    """A value inside a visibility query string: no quote can end it early."""
+    return value.replace("\\", "").replace('"', "")
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:

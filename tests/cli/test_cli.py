@@ -286,3 +286,36 @@ def test_pagos_calendario_answers_how_much_a_family_will_receive(system: LocalSt
     assert sum(m["monto"] for m in months) == 446_010
     table = familias(system.settings, "pagos", "calendario", "--inicio", "2024-02")
     assert "Total: $446.010" in table.stdout
+
+
+@pytest.mark.e2e
+async def test_familia_listar_filters_running_families_by_phase(system: LocalStack) -> None:
+    payload = family_payload(comuna="Lista")
+    async with httpx.AsyncClient(timeout=10) as http:
+        created = await http.post(
+            f"{system.settings.service_url('intake')}/v1/families", json=payload
+        )
+    family_id = created.json()["id"]
+
+    async def listed() -> list[dict[str, Any]]:
+        result = familias(
+            system.settings,
+            "familia",
+            "listar",
+            "--fase",
+            "contacto",
+            "--comuna",
+            "Lista",
+            "--json",
+        )
+        assert result.returncode == 0, result.stderr
+        return list(json.loads(result.stdout))
+
+    found = await eventually(listed, until=lambda f: any(x["family_id"] == family_id for x in f))
+    mine = next(x for x in found if x["family_id"] == family_id)
+    assert mine["fase"] == "contacto"
+    assert mine["proximo_plazo"] is not None
+    overdue = familias(
+        system.settings, "familia", "listar", "--vencidas", "--comuna", "Lista", "--json"
+    )
+    assert family_id not in overdue.stdout  # its contact deadline is 30 days away

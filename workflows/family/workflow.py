@@ -16,6 +16,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
+    from shared.contracts import search
     from shared.contracts.envelope import Envelope
     from shared.contracts.intake import CloseFamily, FamilyClosed
     from shared.contracts.lifecycle import (
@@ -39,7 +40,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from shared.contracts.payments import EntitlementRegistered, RegisterEntitlement
     from shared.contracts.plans import CaseOpened, OpenCase, SessionsCount, SessionsInMonth
-    from workflows.family import search
     from workflows.family import state as decisions
     from workflows.family.activities import LifecycleActivities
     from workflows.family.policy import Policy

@@ -1,4 +1,7 @@
-"""Typed keys of the search attributes staff filter families by (see SEARCH_ATTRIBUTES)."""
+"""Typed keys of the search attributes staff filter families by (see SEARCH_ATTRIBUTES).
+
+Shared by the workflow, which upserts them, and supervision, which lists by them.
+"""
 
 from __future__ import annotations
 
