@@ -92,3 +92,11 @@ async def list_families(
 ) -> list[dict[str, Any]]:
     lifecycles: Lifecycles = request.app.state.lifecycles
     return await lifecycles.listing(phase=fase, comuna=comuna, overdue=vencidas, limit=limite)
+
+
+@router.get("/dashboard", summary="Familias en curso por fase y con plazos vencidos")
+async def dashboard(
+    request: Request, comuna: Annotated[str | None, Query(max_length=80)] = None
+) -> dict[str, Any]:
+    lifecycles: Lifecycles = request.app.state.lifecycles
+    return await lifecycles.phase_counts(comuna=comuna)

@@ -23,6 +23,12 @@ from shared.contracts.lifecycle import (
 from shared.errors import DependencyUnavailable, IllegalTransition, NotFound, error_from_code
 from shared.settings import Settings
 
+# The workflow's phases as they appear in the `Phase` search attribute (state.Phase values).
+PHASES = (
+    "derivacion", "contacto", "invitacion", "compromiso", "diagnostico", "plan",
+    "acompanamiento", "evaluacion",
+)  # fmt: skip
+
 
 @dataclass
 class FamilyLifecycleReport:
@@ -76,6 +82,24 @@ class Lifecycles:
         except RPCError as exc:
             raise DependencyUnavailable(f"Temporal no respondió: {exc.message}") from exc
         return found
+
+    async def phase_counts(self, *, comuna: str | None) -> dict[str, Any]:
+        """Running families per phase, and how many are past their next deadline."""
+        base = 'WorkflowType = "FamilyLifecycle" AND ExecutionStatus = "Running"'
+        if comuna:
+            base += f' AND Comuna = "{_quoted(comuna)}"'
+        now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        try:
+            per_phase = {
+                phase: (await self.client.count_workflows(f'{base} AND Phase = "{phase}"')).count
+                for phase in PHASES
+            }
+            overdue = (
+                await self.client.count_workflows(f'{base} AND NextDeadline < "{now}"')
+            ).count
+        except RPCError as exc:
+            raise DependencyUnavailable(f"Temporal no respondió: {exc.message}") from exc
+        return {"por_fase": per_phase, "total": sum(per_phase.values()), "vencidas": overdue}
 
     async def update(self, family_id: UUID, name: str, argument: BaseModel) -> LifecycleView:
         """Run an operator update; a validator's refusal comes back as IllegalTransition."""
