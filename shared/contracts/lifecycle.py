@@ -90,6 +90,9 @@ class LifecycleView(BaseModel):
     plan_month: int | None = None
     exit_cause: str | None = None
     pending_tasks: list[str] = Field(default_factory=list)
+    payments: dict[str, int] = Field(
+        default_factory=dict, description="Transfers so far: settled, rejected, expired"
+    )
 
 
 # Custom search attributes, registered on the dev server at start and on the test server

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from shared.contracts import subjects
-from shared.contracts.envelope import CommandRequest, Contract
+from shared.contracts.envelope import CommandRequest, Contract, EventData
 
 
 class RegisterEntitlement(CommandRequest):
@@ -34,3 +34,38 @@ class EntitlementRegistered(Contract):
     concept: str
     amount: int = Field(ge=0, description="CLP")
     tariff_source: str
+
+
+class TransferSettled(EventData):
+    """The bank paid the family's transfer for a period and concept."""
+
+    subject: ClassVar[str] = subjects.TRANSFER_SETTLED
+
+    family_id: UUID
+    period: str = Field(pattern=r"^\d{4}-\d{2}$")
+    concept: str
+    amount: int = Field(ge=0)
+    bank_reference: str
+
+
+class TransferRejected(EventData):
+    """The bank rejected the transfer; it is retried next cycle or moved to another channel."""
+
+    subject: ClassVar[str] = subjects.TRANSFER_REJECTED
+
+    family_id: UUID
+    period: str = Field(pattern=r"^\d{4}-\d{2}$")
+    concept: str
+    amount: int = Field(ge=0)
+    reason: str = Field(description="cuenta_cerrada, rut_no_coincide, …")
+
+
+class TransferExpired(EventData):
+    """An in-person payment unclaimed for 6 months: expired, recorded as renounced."""
+
+    subject: ClassVar[str] = subjects.TRANSFER_EXPIRED
+
+    family_id: UUID
+    period: str = Field(pattern=r"^\d{4}-\d{2}$")
+    concept: str
+    amount: int = Field(ge=0)

@@ -275,7 +275,14 @@ def apply_event(state: FamilyState, event: Envelope) -> None:
         case subjects.TRANSFER_SETTLED | subjects.TRANSFER_REJECTED | subjects.TRANSFER_EXPIRED:
             outcome = event.subject.rsplit(".", 1)[-1]
             state.payments[outcome] = state.payments.get(outcome, 0) + 1
-            line("pago", f"Transferencia {data.get('period', '')}: {outcome}")
+            amount = f"${int(data.get('amount', 0)):,}".replace(",", ".")
+            text = {
+                "settled": f"Transferencia de {data.get('period')} pagada ({amount})",
+                "rejected": f"Transferencia de {data.get('period')} rechazada por el banco: "
+                f"{data.get('reason', 'sin motivo')}; se reintenta en el próximo ciclo",
+                "expired": f"Pago presencial de {data.get('period')} vencido sin cobrar ({amount})",
+            }[outcome]
+            line("pago", text)
         case _:
             line("evento", f"Evento recibido: {event.subject}")
 
@@ -540,4 +547,5 @@ def view(state: FamilyState, now: datetime | None = None) -> LifecycleView:
         plan_month=state.plan_month or None,
         exit_cause=state.exit_cause,
         pending_tasks=tasks,
+        payments=dict(state.payments),
     )

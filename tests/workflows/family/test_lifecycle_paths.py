@@ -42,6 +42,7 @@ from shared.contracts.lifecycle import (
     TimelineEntry,
     family_workflow_id,
 )
+from shared.contracts.payments import TransferRejected, TransferSettled
 from shared.contracts.plans import (
     AbandonmentReported,
     DiagnosisCompleted,
@@ -431,3 +432,30 @@ async def test_a_move_keeps_the_case_going_under_the_new_comuna(
     assert later.comuna == "Renca"
     assert (later.plan_month or 0) >= 1
     assert "traslado" in await family.kinds()
+
+
+async def test_a_rejected_transfer_then_settled_shows_in_the_timeline(
+    time_skipping: WorkflowEnvironment, worker: str, intake: ServiceUnderTest
+) -> None:
+    family = await Family.referred(time_skipping, worker, intake)
+    await family.to_accompaniment()
+    fid = family.family_id
+    await family.send(
+        TransferRejected(
+            family_id=fid, period="2026-12", concept="bono_proteccion", amount=24_523,
+            reason="cuenta_cerrada",
+        ),
+        actor="banco",
+    )  # fmt: skip
+    await family.send(
+        TransferSettled(
+            family_id=fid, period="2026-12", concept="bono_proteccion", amount=24_523,
+            bank_reference="BE-000123",
+        ),
+        actor="banco",
+    )  # fmt: skip
+    state = await eventually(family.state, until=lambda s: s.payments.get("settled") == 1)
+    assert state.payments == {"rejected": 1, "settled": 1}
+    lines = [e.description for e in await family.timeline() if e.kind == "pago"]
+    assert lines[0].startswith("Transferencia de 2026-12 rechazada por el banco: cuenta_cerrada")
+    assert lines[1] == "Transferencia de 2026-12 pagada ($24.523)"
