@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, status
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from services.intake.models import Family, FamilyVersion
+from services.intake.models import Family, FamilyVersion, Member
 from services.intake.relations import relation_label
 from services.intake.representative import REASONS
 from services.intake.schemas import (
@@ -23,7 +24,7 @@ from services.intake.schemas import (
 )
 from services.intake.service import intake_service
 from shared.http.deps import Actor, Runtime, Session
-from shared.rut import format_rut
+from shared.rut import format_rut, is_valid_rut
 
 router = APIRouter(prefix="/v1", tags=["familias"])
 
@@ -91,6 +92,54 @@ async def register_family(
         caseload_limit=rt.settings.caseload_max_active,
     )
     return family_out(family)
+
+
+# Accents the name search ignores; upper-case too because lower() under the C collation
+# leaves non-ASCII letters as they are.
+_ACCENTED = "áéíóúüñàèìòùÁÉÍÓÚÜÑÀÈÌÒÙ"
+_PLAIN = "aeiouunaeiouaeiouunaeiou"
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents, as the SQL side folds the stored names."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# Declared before /families/{family_id} so "search" is not read as an id.
+@router.get(
+    "/families/search",
+    summary="Buscar familias por RUT (cualquier formato), nombre o código de nómina",
+)
+async def find_families(
+    db: Session,
+    q: Annotated[str, Query(min_length=2, max_length=120)],
+    limite: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[FamilyOut]:
+    """RUT exact after normalising; otherwise name substring, case and accent blind.
+
+    The query holds personal data: nothing here logs it.
+    """
+    q = " ".join(q.split())
+    if is_valid_rut(q):
+        return [family_out(f) for f in await intake_service.find_by_run(db, q)][:limite]
+    literal = _folded(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    full_name = func.concat_ws(
+        " ", Member.given_names, Member.paternal_surname, Member.maternal_surname
+    )
+    folded = func.translate(func.lower(full_name), _ACCENTED, _PLAIN)
+    ids = (
+        select(Member.family_id)
+        .where(folded.like(f"%{literal}%", escape="\\"))
+        .union(select(Family.id).where(func.lower(Family.family_code) == q.lower()))
+    )
+    families = await db.scalars(
+        select(Family)
+        .where(Family.id.in_(ids))
+        .order_by(Family.cohort_year.desc(), Family.family_code)
+        .limit(limite)
+    )
+    return [family_out(f) for f in families]
 
 
 @router.get("/families/{family_id}", summary="Ver una familia")
