@@ -1,0 +1,149 @@
+"""Intake's counts for reports equal the facts they were built from, and hold no person."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from shared.bus.client import Bus
+from tests.conftest import ServiceUnderTest
+from tests.support.programme import (
+    TODAY,
+    IntakeFamily,
+    close,
+    commit,
+    contact,
+    invite,
+    refer,
+    unique_comuna,
+)
+
+
+async def build(intake: ServiceUnderTest, bus: Bus, comuna: str) -> dict[str, IntakeFamily]:
+    """Seven families, one per path through the procedure (DOMAIN.md §2)."""
+    http = intake.client
+    last_year = date(TODAY.year - 1, 3, 10)
+    families = {
+        "referred": await refer(http, comuna, members=2),
+        "unlocated": await refer(http, comuna, members=3),
+        "declines": await refer(http, comuna, members=1),
+        "committed": await refer(http, comuna, members=4),
+        "resigns": await refer(http, comuna, members=2),
+        "last_year": await refer(http, comuna, members=3, on=last_year),
+        "late_contact": await refer(http, comuna, members=2, on=TODAY - timedelta(days=45)),
+    }
+    await contact(http, families["unlocated"], channel="telefono", located=False)
+    await close(bus, families["unlocated"], "no_localizada")
+    await contact(http, families["declines"])
+    await invite(http, families["declines"], accepts=False)
+    await close(bus, families["declines"], "rechaza")
+    await contact(http, families["committed"], channel="telefono", located=False)
+    await contact(http, families["committed"])
+    await invite(http, families["committed"])
+    await commit(http, families["committed"])
+    await contact(http, families["resigns"], channel="otro")
+    await invite(http, families["resigns"])
+    await commit(http, families["resigns"])
+    await close(bus, families["resigns"], "renuncia")
+    earlier = families["last_year"]
+    await contact(http, earlier, on=last_year + timedelta(days=5))
+    await invite(http, earlier, on=last_year + timedelta(days=10))
+    await commit(http, earlier, on=last_year + timedelta(days=20))
+    return families
+
+
+def assert_no_person(answer: Any, families: dict[str, IntakeFamily]) -> None:
+    text = str(answer)
+    for family in families.values():
+        assert all(form not in text for form in family.rut_forms)
+        assert family.payload["id_familia"] not in text
+        assert all(name not in text for name in family.names)
+
+
+async def test_a_year_counts_each_stage_coverage_contacts_and_exits(
+    intake: ServiceUnderTest, it_bus: Bus
+) -> None:
+    comuna = unique_comuna("Estadística")
+    families = await build(intake, it_bus, comuna)
+    late_this_year = families["late_contact"].referred_on.year == TODAY.year
+
+    response = await intake.client.get(
+        "/v1/estadisticas", params={"anio": TODAY.year, "comuna": comuna}
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["etapas"] == {
+        "derivadas": 5 + late_this_year,
+        "localizadas": 3,
+        "invitadas": 3,
+        "aceptan": 2,
+        "rechazan": 1,
+        "firman_compromiso": 2,
+    }
+    # In the programme some time this year: signed, and not out before it began.
+    covered = [families["committed"], families["resigns"], families["last_year"]]
+    assert answer["cobertura"] == {
+        "familias": 3,
+        "personas": sum(f.persons for f in covered),
+    }
+    contacts = {
+        (c["canal"], c["resultado"]): (c["intentos"], c["familias"]) for c in answer["contactos"]
+    }
+    assert contacts[("visita", "localizada")] == (2, 2)
+    assert contacts[("telefono", "no_localizada")] == (2, 2)
+    assert contacts[("otro", "localizada")] == (1, 1)
+    assert contacts[("visita", "no_localizada")] == (0, 0)
+    assert answer["egresos"] == {
+        "cumplimiento": 0, "abandono": 0, "renuncia": 1, "fallecimiento": 0, "traslado": 0,
+        "no_localizada": 1, "rechaza": 1,
+    }  # fmt: skip
+    assert_no_person(answer, families)
+
+    previous = (
+        await intake.client.get(
+            "/v1/estadisticas", params={"anio": TODAY.year - 1, "comuna": comuna}
+        )
+    ).json()
+    assert previous["etapas"]["derivadas"] == 1 + (not late_this_year)
+    assert previous["etapas"]["firman_compromiso"] == 1
+    assert previous["cobertura"] == {"familias": 1, "personas": 3}
+    assert sum(previous["egresos"].values()) == 0
+
+
+async def test_a_month_counts_families_per_phase_entries_exits_and_overdue_contact(
+    intake: ServiceUnderTest, it_bus: Bus
+) -> None:
+    comuna = unique_comuna("Mensual")
+    families = await build(intake, it_bus, comuna)
+    located = await refer(intake.client, comuna)
+    await contact(intake.client, located)
+    accepted = await refer(intake.client, comuna)
+    await contact(intake.client, accepted)
+    await invite(intake.client, accepted)
+    families |= {"located": located, "accepted": accepted}
+    month = f"{TODAY:%Y-%m}"
+    late_this_month = families["late_contact"].referred_on >= TODAY.replace(day=1)
+
+    response = await intake.client.get(
+        "/v1/estadisticas/mensual", params={"mes": month, "comuna": comuna}
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["por_fase"] == {
+        "contacto": 2,  # referred today, and referred 45 days ago
+        "invitacion": 1,
+        "compromiso": 1,
+        "con_compromiso_firmado": 2,
+    }
+    assert answer["ingresos"] == {"derivadas": 7 + late_this_month, "firman_compromiso": 2}
+    assert answer["egresos"]["renuncia"] == 1
+    assert answer["egresos"]["no_localizada"] == 1
+    assert answer["egresos"]["rechaza"] == 1
+    assert answer["vencidas"] == {"contacto": 1, "plazo_contacto_dias": 30}
+    assert_no_person(answer, families)
+
+
+async def test_a_malformed_month_is_refused_in_spanish(intake: ServiceUnderTest) -> None:
+    response = await intake.client.get("/v1/estadisticas/mensual", params={"mes": "2025-13"})
+    assert response.status_code == 422
+    assert "AAAA-MM" in response.json()["detail"]

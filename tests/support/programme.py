@@ -1,0 +1,231 @@
+"""Known programme data built through the services' own APIs, for tests that count it.
+
+Each test passes its own comuna (`unique_comuna()`), so the counts it reads back are exact
+whatever else the session's databases hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from shared.bus.client import Bus
+from shared.contracts.envelope import Envelope
+from shared.contracts.intake import CloseFamily, ExitCause, FamilyClosed, FamilyCommitted
+from shared.contracts.plans import CaseOpened, OpenCase
+from tests.support.data import family_payload
+from tests.support.waiting import eventually
+
+TODAY = datetime.now(ZoneInfo("America/Santiago")).date()  # the services' today
+AFI = {"X-Familias-Usuario": "afi.estadisticas"}
+INDICATORS = ["inscripcion_salud", "controles_al_dia", "asistencia_escolar",
+              "nivelacion_estudios", "empleo", "cotizacion", "ingresos_autonomos",
+              "beneficios", "habitabilidad", "entorno"]  # fmt: skip
+
+
+def unique_comuna(prefix: str = "Prueba") -> str:
+    return f"{prefix} {uuid4().hex[:10]}"
+
+
+@dataclass
+class IntakeFamily:
+    """A family as intake holds it, and what was recorded for it."""
+
+    id: str
+    payload: dict[str, Any]
+    referred_on: date
+    facts: list[str] = field(default_factory=list)
+
+    @property
+    def persons(self) -> int:
+        return len(self.payload["miembros"])
+
+    @property
+    def runs(self) -> list[str]:
+        return [m["run"] for m in self.payload["miembros"]]
+
+    @property
+    def rut_forms(self) -> list[str]:
+        """Every way a RUT may be written: 12.345.678-5, 12345678-5, 123456785, 12345678."""
+        forms = []
+        for run in self.runs:
+            compact = run.replace(".", "").replace("-", "")
+            forms += [run, run.replace(".", ""), compact, compact.lower(), compact[:-1]]
+        return forms
+
+    @property
+    def names(self) -> list[str]:
+        return [f"{m['nombres']} {m['apellido_paterno']}" for m in self.payload["miembros"]] + [
+            m["apellido_paterno"] for m in self.payload["miembros"]
+        ]
+
+
+async def refer(
+    intake: httpx.AsyncClient,
+    comuna: str,
+    *,
+    members: int = 2,
+    on: date = TODAY,
+    surname: str = "González",
+) -> IntakeFamily:
+    payload = family_payload(members=members, comuna=comuna, cohort=on.year)
+    payload["fecha_derivacion"] = on.isoformat()
+    for member in payload["miembros"]:
+        member["apellido_paterno"] = surname
+    response = await intake.post("/v1/families", json=payload, headers=AFI)
+    assert response.status_code == 201, response.text
+    return IntakeFamily(id=response.json()["id"], payload=payload, referred_on=on)
+
+
+async def _post(intake: httpx.AsyncClient, family: IntakeFamily, path: str, body: Any) -> None:
+    response = await intake.post(f"/v1/families/{family.id}/{path}", json=body, headers=AFI)
+    assert response.status_code < 300, response.text
+
+
+async def contact(
+    intake: httpx.AsyncClient,
+    family: IntakeFamily,
+    *,
+    on: date = TODAY,
+    channel: str = "visita",
+    located: bool = True,
+) -> None:
+    result = "localizada" if located else "no_localizada"
+    await _post(intake, family, "contactos", {"fecha": on.isoformat(), "canal": channel,
+                                               "resultado": result})  # fmt: skip
+
+
+async def invite(
+    intake: httpx.AsyncClient, family: IntakeFamily, *, on: date = TODAY, accepts: bool = True
+) -> None:
+    body: dict[str, Any] = {
+        "fecha": on.isoformat(),
+        "resultado": "acepta" if accepts else "rechaza",
+    }
+    if not accepts:
+        body["motivo"] = "No desea participar"
+    await _post(intake, family, "invitacion", body)
+
+
+async def commit(intake: httpx.AsyncClient, family: IntakeFamily, *, on: date = TODAY) -> None:
+    await _post(intake, family, "compromiso", {"fecha_firma": on.isoformat(),
+                                                "documento": "carta.pdf"})  # fmt: skip
+
+
+async def close(bus: Bus, family: IntakeFamily, cause: ExitCause, *, on: date = TODAY) -> None:
+    """The workflow's *egreso*, sent as the workflow sends it."""
+    command = CloseFamily(
+        idempotency_key=f"{family.id}:egreso", family_id=family.id, exit_cause=cause, exited_on=on
+    )
+    await bus.request("intake.cmd.v1.family.close", command, FamilyClosed)
+
+
+async def open_case(
+    plans: httpx.AsyncClient,
+    bus: Bus,
+    comuna: str,
+    *,
+    family_id: UUID | None = None,
+    committed: date | None = None,
+) -> UUID:
+    """Plans' case file as the workflow opens it; the commitment as intake announces it."""
+    family_id = family_id or uuid4()
+    command = OpenCase(
+        idempotency_key=f"{family_id}:case",
+        family_id=family_id,
+        comuna=comuna,
+        referred_on=TODAY - timedelta(days=90),
+    )
+    await bus.request("plans.cmd.v1.case.open", command, CaseOpened)
+    if committed is not None:
+        event = FamilyCommitted(
+            family_id=family_id,
+            signed_on=committed,
+            representative_member_id=uuid4(),
+            document_ref="carta.pdf",
+        )
+        envelope = Envelope.wrap(event, producer="tests", family_id=family_id)
+        await bus.js.publish(
+            bus.subject(envelope.subject),
+            envelope.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": str(envelope.event_id)},
+        )
+        await wait_committed(plans, family_id)
+    return family_id
+
+
+async def wait_committed(plans: httpx.AsyncClient, family_id: UUID) -> None:
+    async def case() -> dict[str, Any]:
+        return dict((await plans.get(f"/v1/cases/{family_id}")).json())
+
+    await eventually(case, until=lambda c: c.get("compromiso_firmado_el") is not None)
+
+
+async def diagnose(plans: httpx.AsyncClient, family_id: UUID) -> None:
+    started = await plans.post(f"/v1/families/{family_id}/diagnosis", headers=AFI)
+    assert started.status_code == 200, started.text
+    saved = await plans.patch(
+        f"/v1/families/{family_id}/diagnosis",
+        json={"items": [{"indicador": code, "nivel": 2} for code in INDICATORS]},
+        headers=AFI | {"If-Match": started.headers["ETag"]},
+    )
+    assert saved.status_code == 200, saved.text
+    done = await plans.post(
+        f"/v1/families/{family_id}/diagnosis/complete",
+        headers=AFI | {"If-Match": saved.headers["ETag"]},
+    )
+    assert done.status_code == 200, done.text
+
+
+async def sign_plan(
+    plans: httpx.AsyncClient, family_id: UUID, *, on: date = TODAY, asl: int = 0
+) -> None:
+    draft = await plans.put(
+        f"/v1/families/{family_id}/plan",
+        json={"asl_adultos": asl, "metas": [{"dimension": "salud", "descripcion": "CESFAM"}]},
+        headers=AFI,
+    )
+    assert draft.status_code == 200, draft.text
+    signed = await plans.post(
+        f"/v1/families/{family_id}/plan/sign",
+        json={"fecha": on.isoformat()},
+        headers=AFI | {"If-Match": draft.headers["ETag"]},
+    )
+    assert signed.status_code == 200, signed.text
+
+
+async def hold_session(
+    plans: httpx.AsyncClient,
+    family_id: UUID,
+    kind: str,
+    *,
+    attendance: str = "asistio",
+    on: date = TODAY,
+) -> None:
+    body = {"fecha": on.isoformat(), "tipo": kind, "asistencia": attendance,
+            "dimensiones": ["salud"], "notas": "Conversamos con la familia"}  # fmt: skip
+    response = await plans.post(f"/v1/families/{family_id}/sessions", json=body, headers=AFI)
+    assert response.status_code == 201, response.text
+
+
+async def abandonment(
+    plans: httpx.AsyncClient,
+    family_id: UUID,
+    steps: list[str],
+    *,
+    recommendation: str | None = None,
+    on: date = TODAY,
+) -> None:
+    for step in steps:
+        body: dict[str, Any] = {"tipo": step, "fecha": on.isoformat(), "contenido": f"{step}"}
+        if step == "recomendacion":
+            body["recomendacion"] = recommendation
+        response = await plans.post(
+            f"/v1/families/{family_id}/abandonment-records", json=body, headers=AFI
+        )
+        assert response.status_code == 201, response.text
