@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 
 from services.supervision.api import router
 from services.supervision.clients import Lifecycles, service_clients
+from services.supervision.web.console import router as console_router
 from shared.http.app import service_app
 from shared.http.health import ReadinessCheck
 from shared.settings import Settings
@@ -46,21 +46,8 @@ def create_app(settings: Settings) -> FastAPI:
         title="Familias — Supervisión",
         description="Consola de supervisión: líneas de tiempo, tableros e informes.",
         lifespan=lifespan,
-        routers=[router],
+        routers=[router, console_router],
         readiness=readiness,
     )
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def home() -> str:
-        return HOME_PAGE
-
     return app
-
-
-HOME_PAGE = """<!doctype html>
-<html lang="es-CL"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Familias — Supervisión</title></head>
-<body><main><h1>Familias — Consola de supervisión</h1>
-<p>Programa Familias, Subsistema Seguridades y Oportunidades.</p>
-<ul><li><a href="/docs">API de supervisión</a></li></ul></main></body></html>"""

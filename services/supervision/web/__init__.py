@@ -1,0 +1,1 @@
+"""The supervision console: server-rendered pages in Spanish (Chile) over the JSON API's data."""

@@ -1,0 +1,90 @@
+"""`/tablero`: the unit at a glance — families per phase, per month of the 24, per Apoyo
+Familiar against the caseload limit, and what is overdue; filtered by comuna, cohort and
+professional."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from services.supervision.clients import PHASES, ServiceClient
+from services.supervision.web.board import PLAN_MONTHS, BoardFilter, unit_board
+from services.supervision.web.charts import Bar, bar_chart
+from services.supervision.web.rendering import error_page, render
+from services.supervision.web.settled import settled
+from shared.errors import DomainError
+
+router = APIRouter(include_in_schema=False)
+
+# The workflow's phase names as staff read them (its PHASE_LABELS; supervision never
+# imports the workflow package).
+PHASE_LABELS: Final = {
+    "derivacion": "Derivación",
+    "contacto": "Contacto y localización",
+    "invitacion": "Invitación",
+    "compromiso": "Firma de carta de compromiso",
+    "diagnostico": "Diagnóstico Eje",
+    "plan": "Plan de intervención",
+    "acompanamiento": "Acompañamiento",
+    "evaluacion": "Evaluación y cierre",
+}
+
+
+@router.get("/tablero")
+async def unit_dashboard(
+    request: Request,
+    comuna: Annotated[str, Query(max_length=80)] = "",
+    cohorte: Annotated[str, Query(max_length=4)] = "",
+    profesional: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    comuna = " ".join(comuna.split())
+    cohort = int(cohorte) if cohorte.isdigit() and 2000 <= int(cohorte) <= 2100 else None
+    wanted = BoardFilter(comuna=comuna or None, cohort=cohort, professional=profesional or None)
+    intake: ServiceClient = request.app.state.services["intake"]
+    board, staff_result = await asyncio.gather(
+        settled(unit_board(request.app.state.temporal, wanted, datetime.now(UTC))),
+        settled(intake.get("/v1/staff", **({"comuna": comuna} if comuna else {}))),
+    )
+    if isinstance(board, DomainError):
+        return error_page(request, 503, "Tablero no disponible", board.message)
+    staff: list[dict[str, Any]] = [] if isinstance(staff_result, DomainError) else staff_result
+    professionals = [s for s in staff if s["rol"] == "apoyo_familiar"]
+    names = {s["id"]: s["nombre"] for s in staff}
+    caseload = [s for s in professionals if not profesional or s["id"] == profesional]
+    charts = {
+        "fase": bar_chart(
+            "Familias en curso por fase",
+            [Bar(PHASE_LABELS[p], board.per_phase[p]) for p in PHASES],
+        ),
+        "mes": bar_chart(
+            "Familias en acompañamiento por mes del programa",
+            [Bar(f"Mes {m}", board.per_month[m]) for m in range(1, PLAN_MONTHS + 1)],
+        ),
+        "carga": bar_chart(
+            "Carga de cada Apoyo Familiar frente al máximo",
+            [Bar(s["nombre"], s["familias_activas"], s["max_familias_activas"]) for s in caseload],
+        )
+        if caseload
+        else None,
+    }
+    return render(
+        request,
+        "tablero.html",
+        {
+            "filtro": {"comuna": comuna, "cohorte": cohort or "", "profesional": profesional},
+            "tablero": board,
+            "fases": [(p, PHASE_LABELS[p]) for p in PHASES],
+            "nombres_fase": PHASE_LABELS,
+            "meses": range(1, PLAN_MONTHS + 1),
+            "graficos": charts,
+            "profesionales": professionals,
+            "carga": caseload,
+            "nombres": names,
+            "comunas": sorted({s["comuna"] for s in staff}),
+            "equipo_no_disponible": isinstance(staff_result, DomainError),
+        },
+    )

@@ -1,0 +1,58 @@
+"""`/buscar?q=`: a family by RUT (any format), name, nómina code or internal id.
+
+The query is personal data: it goes to intake's search and back to the page, never to a log.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from services.supervision.clients import ServiceClient
+from services.supervision.web.rendering import render
+from services.supervision.web.roles import current_profile, shown_rut
+from shared.errors import DomainError, NotFound
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/buscar")
+async def search(request: Request, q: Annotated[str, Query(max_length=120)] = "") -> Response:
+    query = " ".join(q.split())
+    profile = current_profile(request)
+    intake: ServiceClient = request.app.state.services["intake"]
+    results: list[dict[str, Any]] = []
+    problem = None
+    if len(query) >= 2:
+        try:
+            family_id = UUID(query)
+        except ValueError:
+            family_id = None
+        try:
+            if family_id is not None:
+                await intake.get(f"/v1/families/{family_id}")
+                return RedirectResponse(f"/familias/{family_id}", status_code=303)
+            results = await intake.get("/v1/families/search", q=query)
+        except NotFound:
+            results = []
+        except DomainError as exc:
+            problem = exc.message
+    elif query:
+        problem = "Escriba al menos 2 caracteres"
+    rows = [
+        {
+            "id": f["id"],
+            "id_familia": f["id_familia"],
+            "comuna": f["comuna"],
+            "cohorte": f["cohorte"],
+            "estado": f["estado"],
+            "integrantes": len(f["miembros"]),
+            "representante": f["representante"]["nombre"] if f["representante"] else None,
+            "rut": shown_rut(profile, f["representante"]["run"]) if f["representante"] else None,
+        }
+        for f in results
+    ]
+    return render(request, "buscar.html", {"q": query, "resultados": rows, "problema": problem})

@@ -1,0 +1,1 @@
+"""The console's stylesheet (a package so setuptools ships the *.css file)."""
