@@ -43,11 +43,15 @@ class Settings(BaseSettings):
     intake_port: int = Field(8001, ge=1, le=65535)
     plans_port: int = Field(8002, ge=1, le=65535)
     payments_port: int = Field(8003, ge=1, le=65535)
+    bank_port: int = Field(8004, ge=1, le=65535)
     # Where the others reach each service when it is not on `host` (containers, hosts).
     supervision_url: str | None = None
     intake_url: str | None = None
     plans_url: str | None = None
     payments_url: str | None = None
+    bank_url: str | None = None
+    # The bank simulator: seconds between receiving a file and answering it (pain.002).
+    bank_delay_seconds: float = Field(1.0, ge=0)
 
     database_url: str | None = Field(
         None, validation_alias=AliasChoices("DATABASE_URL", "FAMILIAS_DATABASE_URL")
@@ -135,6 +139,7 @@ class Settings(BaseSettings):
         return self.temporal_address or f"{self.host}:{self.temporal_port}"
 
     def service_url(self, service: str) -> str:
+        """Base URL of an HTTP process: a service, or `bank` (the bank gateway)."""
         configured: str | None = getattr(self, f"{service}_url")
         if configured:
             return configured.rstrip("/")

@@ -17,7 +17,7 @@ from deploy.local.servers import nats_spec, postgres_spec, temporal_spec
 from shared.process import ready_file
 from shared.settings import Settings, child_environment
 
-HTTP_SERVICES = ("intake", "plans", "payments", "supervision")
+HTTP_SERVICES = ("intake", "plans", "payments", "bank", "supervision")
 BACKGROUND = ("worker", "bridge", "relay-intake", "relay-plans", "relay-payments")
 ALL_PROCESSES = (*HTTP_SERVICES, *BACKGROUND)
 
@@ -25,6 +25,7 @@ PROCESS_MODULES = {
     "intake": ["-m", "services.intake"],
     "plans": ["-m", "services.plans"],
     "payments": ["-m", "services.payments"],
+    "bank": ["-m", "services.payments.bank.simulator"],
     "supervision": ["-m", "services.supervision"],
     "worker": ["-m", "workflows.worker"],
     "bridge": ["-m", "workflows.bridge"],
@@ -40,6 +41,7 @@ LABELS = {
     "intake": "Servicio de ingreso",
     "plans": "Servicio de planes",
     "payments": "Servicio de pagos",
+    "bank": "Banco simulado (archivos ISO 20022)",
     "supervision": "Consola de supervisión",
     "worker": "Worker de Temporal",
     "bridge": "Puente bus → Temporal",
@@ -177,6 +179,7 @@ class LocalStack:
             ("API de ingreso", f"http://{s.host}:{s.intake_port}/docs"),
             ("API de planes", f"http://{s.host}:{s.plans_port}/docs"),
             ("API de pagos", f"http://{s.host}:{s.payments_port}/docs"),
+            ("Banco simulado", f"http://{s.host}:{s.bank_port}/docs"),
         ]
         if not s.uses_external_temporal and self.temporal_ui:
             rows.append(("Temporal (interfaz web)", f"http://{s.host}:{s.temporal_ui_port}/"))
