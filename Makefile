@@ -14,6 +14,7 @@ help:
 	@echo "make run        inicia todo el sistema con datos de demostración (Ctrl-C lo detiene)"
 	@echo "make test       ejecuta la suite de pruebas"
 	@echo "make test-slow  pruebas lentas: caos y carga"
+	@echo "make test-ui    pruebas de la consola en Chromium (Playwright)"
 	@echo "make lint       ruff, mypy e import-linter"
 	@echo "make bench      benchmarks (resultados en bench/RESULTS.md)"
 
@@ -40,8 +41,18 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) -m deploy.local run
 
+# The browser tests drive Debian's Chromium (never `playwright install`, which downloads).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+CHROMIUM := command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && \
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
 test: $(STAMP)
+	@$(CHROMIUM)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-ui: $(STAMP)
+	@$(CHROMIUM)
+	$(PY) -m pytest -q -m ui tests/ui $(PYTEST_ARGS)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow $(PYTEST_ARGS)

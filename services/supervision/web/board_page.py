@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from services.supervision.clients import PHASES, ServiceClient
 from services.supervision.web.board import PLAN_MONTHS, BoardFilter, unit_board
-from services.supervision.web.charts import Bar, bar_chart
+from services.supervision.web.charts import Bar, bar_chart, column_chart
 from services.supervision.web.rendering import error_page, render
 from services.supervision.web.settled import settled
 from shared.errors import DomainError
@@ -60,9 +60,9 @@ async def unit_dashboard(
             "Familias en curso por fase",
             [Bar(PHASE_LABELS[p], board.per_phase[p]) for p in PHASES],
         ),
-        "mes": bar_chart(
+        "mes": column_chart(
             "Familias en acompañamiento por mes del programa",
-            [Bar(f"Mes {m}", board.per_month[m]) for m in range(1, PLAN_MONTHS + 1)],
+            [Bar(str(m), board.per_month[m]) for m in range(1, PLAN_MONTHS + 1)],
         ),
         "carga": bar_chart(
             "Carga de cada Apoyo Familiar frente al máximo",

@@ -61,3 +61,38 @@ def bar_chart(title: str, bars: Sequence[Bar], *, unit: str = "") -> Markup:
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+COLUMN_CHART_HEIGHT = 150
+COLUMN_AREA = 110
+
+
+def column_chart(title: str, bars: Sequence[Bar]) -> Markup:
+    """One column per bar, for short labels in a fixed order (the 24 months of the plan)."""
+    top = max([1, *(b.value for b in bars)])
+    slot = WIDTH / max(1, len(bars))
+    parts = [
+        f'<svg class="grafico" viewBox="0 0 {WIDTH} {COLUMN_CHART_HEIGHT}" width="100%" '
+        f'role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    base = 16 + COLUMN_AREA
+    for index, bar in enumerate(bars):
+        x = index * slot
+        height = round(COLUMN_AREA * bar.value / top)
+        middle = x + slot / 2
+        parts.append(
+            f"<g><title>{escape(bar.label)}: {bar.value}</title>"
+            f'<rect x="{x + 2:.1f}" y="{base - height}" width="{slot - 4:.1f}" '
+            f'height="{height}" fill="{BAR_COLOR}"/>'
+            f'<text x="{middle:.1f}" y="{base + 16}" text-anchor="middle">'
+            f"{escape(bar.label)}</text>"
+        )
+        if bar.value:
+            parts.append(
+                f'<text x="{middle:.1f}" y="{base - height - 4}" text-anchor="middle">'
+                f"{bar.value}</text>"
+            )
+        parts.append("</g>")
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -66,6 +66,18 @@ FIELD_NAMES: Final = {
     "fecha": "La fecha",
 }
 
+# The workflow's exit causes (DOMAIN.md §2) and intake's family status, as staff say them.
+EXIT_CAUSES: Final = {
+    "cumplimiento": "Cumplimiento de los 24 meses",
+    "abandono": "Abandono",
+    "renuncia": "Renuncia de la familia",
+    "fallecimiento": "Fallecimiento del representante",
+    "traslado": "Traslado a otra comuna",
+    "no_localizada": "Familia no localizada",
+    "rechaza": "La familia rechaza la invitación",
+}
+FAMILY_STATUS: Final = {"active": "Activa", "closed": "Egresada"}
+
 TIMELINE_KINDS: Final = {
     "derivacion": "Derivación",
     "asignacion": "Asignación",
@@ -123,7 +135,8 @@ async def family_page(family_ref: str, request: Request) -> Response:
         process_note = report_result.message
     else:
         state = report_result.state
-        timeline = sorted(report_result.timeline, key=lambda e: e.at, reverse=True)
+        # Newest first; lines of the same instant keep their recorded order, reversed too.
+        timeline = sorted(reversed(report_result.timeline), key=lambda e: e.at, reverse=True)
     sessions = None if isinstance(sessions_result, DomainError) else sessions_result
     professional = await _professional_name(services["intake"], family)
     closed = state is None or state.phase == "egresada"
@@ -151,6 +164,8 @@ async def family_page(family_ref: str, request: Request) -> Response:
             "meses_plan": PLAN_MONTHS,
             "linea_de_tiempo": timeline,
             "tipos": TIMELINE_KINDS,
+            "causales": EXIT_CAUSES,
+            "estados_ingreso": FAMILY_STATUS,
             "sesiones": sessions,
             "acciones": actions,
             "abandono_pendiente": state is not None
