@@ -72,6 +72,19 @@ ERRORS_BY_CODE: dict[str, type[DomainError]] = {
 }
 
 
+def wire_code(error: DomainError) -> str:
+    """The code to send over the bus: the nearest kind the receiver can rebuild.
+
+    A service's own refinement (the bank timed out) travels as its shared kind (a
+    dependency is unavailable), so the receiver still knows whether to retry.
+    """
+    for cls in type(error).__mro__:
+        code = getattr(cls, "code", None)
+        if code in ERRORS_BY_CODE and ERRORS_BY_CODE[code] is cls:
+            return str(code)
+    return DomainError.code
+
+
 def error_from_code(code: str, message: str, details: dict[str, Any] | None = None) -> DomainError:
     """Rebuild a typed error received over the bus."""
     return ERRORS_BY_CODE.get(code, DomainError)(message, **(details or {}))

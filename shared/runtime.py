@@ -35,6 +35,11 @@ class ServiceRuntime:
     bus: Bus
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     background: list[asyncio.Task[None]] = field(default_factory=list)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def on_stop(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Release something the handlers hold (an HTTP client) when the service stops."""
+        self.closers.append(close)
 
     def run_in_background(
         self, name: str, work: Callable[[asyncio.Event], Coroutine[Any, Any, None]]
@@ -53,6 +58,8 @@ class ServiceRuntime:
                     log.error(
                         "background_task_failed", task=task.get_name(), error=repr(task.exception())
                     )
+        for close in reversed(self.closers):
+            await close()
 
     def readiness_checks(self) -> Mapping[str, ReadinessCheck]:
         return {"postgresql": self._check_database, "nats": self._check_nats}

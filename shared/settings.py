@@ -81,6 +81,24 @@ class Settings(BaseSettings):
     diagnosis_deadline_days: int = Field(30, ge=1, le=365)
     # A declared health emergency: remote sessions count while it lasts (pandemic practice).
     health_emergency: bool = False
+    # Payments policy (DOMAIN.md §3; not published rules, so settings with defaults).
+    # Transfers per pain.001 file; set-based SQL builds each batch in one statement.
+    payments_batch_size: int = Field(1000, ge=1, le=10_000)
+    # Rejected transfers in a row before the payee is moved to the in-person channel.
+    payments_max_rejects: int = Field(2, ge=1, le=12)
+    # Months an in-person payment waits to be claimed before it expires (renounced).
+    payments_in_person_expiry_months: int = Field(6, ge=1, le=24)
+    # Day of the month the Schedule starts that month's payment cycle.
+    payments_cycle_day: int = Field(20, ge=1, le=28)
+    # The bank may take its time with a file: how long a submission waits for its receipt.
+    bank_timeout_seconds: float = Field(30.0, gt=0)
+    # Seconds between two readings of the bank's answers while a cycle waits.
+    payments_poll_seconds: float = Field(30.0, gt=0)
+    # Who pays: the debtor of every pain.001 (name, RUT, bank, account).
+    payments_debtor_name: str = "Programa Familias"
+    payments_debtor_rut: str = "61979440-0"
+    payments_debtor_bank: str = "012"
+    payments_debtor_account: str = "9000000001"
 
     @field_validator("database_url")
     @classmethod

@@ -55,6 +55,8 @@ class Bridge:
     async def handle(self, event: Envelope) -> None:
         if event.subject == subjects.FAMILY_REFERRED:
             await self._start_family(event)
+        elif event.subject in subjects.NOT_BRIDGED:
+            pass
         elif event.family_id is not None:
             await self._signal_family(event)
         self.delivered += 1

@@ -20,10 +20,13 @@ from shared.settings import Settings
 from shared.temporal import connect_temporal, ensure_namespace
 from workflows.family.activities import LifecycleActivities
 from workflows.family.workflow import FamilyLifecycle
+from workflows.payment_cycle.activities import PaymentCycleActivities
+from workflows.payment_cycle.schedule import ensure_payment_schedule
+from workflows.payment_cycle.workflow import PaymentCycle, PaymentCycleScheduled
 
 log = get_logger(__name__)
 
-WORKFLOWS = [FamilyLifecycle]
+WORKFLOWS = [FamilyLifecycle, PaymentCycle, PaymentCycleScheduled]
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
@@ -49,6 +52,7 @@ def activities_for(bus: Bus) -> Sequence[Callable[..., Any]]:
         lifecycle.register_entitlement,
         lifecycle.close_family,
         lifecycle.publish_exited,
+        *PaymentCycleActivities(bus).all(),
     ]
 
 
@@ -57,6 +61,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     client = await connect_temporal(settings)
     if settings.uses_external_temporal:
         await ensure_namespace(client, settings.temporal_namespace, SEARCH_ATTRIBUTES)
+    await ensure_payment_schedule(client, settings)
     worker = Worker(
         client,
         task_queue=settings.temporal_task_queue,

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query
-from sqlalchemy import select
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select, text
 
-from services.payments.models import Entitlement
+from services.payments import cycle
+from services.payments.ledger import ACCOUNT_NAMES, EXPENSE, balance_report
+from services.payments.models import BatchLine, Entitlement, Payee, PaymentOrder
+from services.payments.payees import set_channel, set_hold
 from services.payments.tariffs import load_tariffs, schedule
+from shared.contracts.payments import CycleProgress
 from shared.dates import parse_date
-from shared.errors import ValidationFailed
-from shared.http.deps import Session
+from shared.db.audit import record_audit
+from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.http.deps import Actor, Session
+from shared.rut import mask_rut
 
 router = APIRouter(prefix="/v1", tags=["pagos"])
 
@@ -60,3 +67,196 @@ async def entitlements(family_id: UUID, db: Session) -> list[dict[str, Any]]:
         }
         for e in rows
     ]
+
+
+PeriodPath = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="Mes, AAAA-MM")]
+
+ORDER_STATES = {
+    "pending": "pendiente",
+    "held": "retenida",
+    "in_batch": "en el banco",
+    "settled": "pagada",
+    "expired": "caducada",
+}
+LINE_STATES = {
+    "sent": "enviada",
+    "accepted": "aceptada por el banco",
+    "settled": "pagada",
+    "rejected": "rechazada",
+    "available": "disponible para cobro presencial",
+    "claimed": "cobrada en caja",
+    "expired": "caducada (renunciada)",
+}
+
+
+@router.get("/cycles/{period}", summary="Avance del ciclo de pagos del mes")
+async def cycle_progress(period: PeriodPath, db: Session) -> CycleProgress:
+    return await cycle.progress(db, cycle.parse_period(period))
+
+
+@router.get(
+    "/cycles/{period}/cuadratura",
+    summary="Cuadratura del mes: devengado, pagado, pendiente y caducado, con sus controles",
+)
+async def cuadratura(period: PeriodPath, db: Session) -> dict[str, Any]:
+    report = await balance_report(db, cycle.parse_period(period))
+    return {
+        "mes": period,
+        "cuadra": report.balanced,
+        "devengado": report.owed,
+        "pagado": report.paid,
+        "pendiente": report.pending,
+        "caducado": report.expired,
+        "ordenes": {ORDER_STATES.get(k, k): v for k, v in report.orders.items()},
+        "cuentas": [
+            {
+                "cuenta": account,
+                "nombre": name,
+                # Natural balance: debit for the expense, credit for the others.
+                "saldo": report.accounts.get(account, 0) * (1 if account == EXPENSE else -1),
+            }
+            for account, name in ACCOUNT_NAMES.items()
+        ],
+        "problemas": report.problems,
+    }
+
+
+@router.get("/families/{family_id}/orders", summary="Órdenes de pago de una familia y sus intentos")
+async def family_orders(family_id: UUID, db: Session) -> list[dict[str, Any]]:
+    orders = list(
+        await db.scalars(
+            select(PaymentOrder)
+            .where(PaymentOrder.family_id == family_id)
+            .order_by(PaymentOrder.period, PaymentOrder.concept)
+        )
+    )
+    lines = list(
+        await db.scalars(
+            select(BatchLine).where(BatchLine.family_id == family_id).order_by(BatchLine.created_at)
+        )
+    )
+    return [
+        {
+            "mes": f"{o.period:%Y-%m}",
+            "concepto": o.concept,
+            "monto": o.amount,
+            "estado": ORDER_STATES.get(o.state, o.state),
+            "intentos": [
+                {
+                    "referencia": line.end_to_end_id,
+                    "canal": line.channel,
+                    "cuenta": f"{line.account_kind} ···{line.account_number[-4:]}",
+                    "estado": LINE_STATES.get(line.status, line.status),
+                    "motivo": line.reason_text,
+                    "referencia_banco": line.bank_reference,
+                    "pagado_el": line.settled_on,
+                }
+                for line in lines
+                if line.order_id == o.id
+            ],
+        }
+        for o in orders
+    ]
+
+
+class PayeeChannelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    canal: Literal["transferencia", "presencial"]
+    banco: str | None = Field(None, pattern=r"^\d{3}$", description="Código del banco (012)")
+    tipo_cuenta: (
+        Literal["cuenta_rut", "cuenta_vista", "cuenta_corriente", "cuenta_ahorro"] | None
+    ) = None
+    numero_cuenta: str | None = Field(None, pattern=r"^\d{4,20}$")
+    motivo: str = Field(min_length=5, max_length=500)
+
+
+def _payee_out(payee: Payee) -> dict[str, Any]:
+    return {
+        "run": mask_rut(payee.run),
+        "canal": payee.channel,
+        "banco": payee.bank_code,
+        "tipo_cuenta": payee.account_kind,
+        "cuenta": f"···{payee.account_number[-4:]}",
+        "rechazos_seguidos": payee.rejects_in_row,
+        "retenida": payee.held,
+        "motivo_retencion": payee.hold_reason,
+    }
+
+
+@router.get("/families/{family_id}/payee", summary="A quién y cómo se paga a la familia")
+async def payee(family_id: UUID, db: Session) -> dict[str, Any]:
+    found = await db.get(Payee, family_id)
+    if found is None:
+        raise NotFound("La familia no tiene representante registrado en pagos todavía")
+    return _payee_out(found)
+
+
+@router.put(
+    "/families/{family_id}/payee",
+    summary="Cambiar el medio de pago (cuenta o pago presencial); rige desde el próximo ciclo",
+)
+async def change_payee(
+    family_id: UUID, body: PayeeChannelIn, db: Session, actor: Actor = "sistema"
+) -> dict[str, Any]:
+    own_account = body.canal == "transferencia" and body.tipo_cuenta not in (None, "cuenta_rut")
+    if own_account and (body.numero_cuenta is None or body.banco is None):
+        raise ValidationFailed("Para una cuenta bancaria indique banco y número de cuenta")
+    changed = await set_channel(
+        db,
+        family_id,
+        channel=body.canal,
+        bank_code=body.banco,
+        account_kind=body.tipo_cuenta,
+        account_number=body.numero_cuenta,
+        actor=actor,
+        reason=body.motivo,
+    )
+    return _payee_out(changed)
+
+
+class HoldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    retener: bool
+    motivo: str = Field(min_length=5, max_length=300)
+
+
+@router.post(
+    "/families/{family_id}/retencion",
+    summary="Retener o liberar los pagos de una familia (las órdenes se retienen, no se anulan)",
+)
+async def hold(
+    family_id: UUID, body: HoldIn, db: Session, actor: Actor = "sistema"
+) -> dict[str, Any]:
+    changed = await set_hold(db, family_id, held=body.retener, reason=body.motivo, actor=actor)
+    return {"retenida": body.retener, "ordenes_cambiadas": changed}
+
+
+@router.post(
+    "/pagos-presenciales/{reference}/cobro",
+    summary="Registrar el cobro en caja de un pago presencial (según el informe de la caja)",
+)
+async def claim(reference: str, db: Session, actor: Actor = "sistema") -> dict[str, Any]:
+    row = (
+        await db.execute(
+            text(
+                "UPDATE batch_lines SET status = 'claimed', settled_on = current_date, "
+                "updated_at = now() WHERE end_to_end_id = :r AND status = 'available' "
+                "RETURNING id, order_id, family_id, period, concept, amount"
+            ),
+            {"r": reference},
+        )
+    ).first()
+    if row is None:
+        line = await db.scalar(select(BatchLine).where(BatchLine.end_to_end_id == reference))
+        if line is None:
+            raise NotFound("No existe un pago con esa referencia")
+        raise Conflict(
+            f"El pago no se puede cobrar: está {LINE_STATES.get(line.status, line.status)}"
+        )
+    await cycle.record_in_person_claim(db, row)
+    await record_audit(
+        db, actor=actor, action="pago_presencial_cobrado", entity="pago", entity_id=row.id
+    )
+    return {"referencia": reference, "estado": LINE_STATES["claimed"], "monto": int(row.amount)}

@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.payments.models import Entitlement
+from services.payments.ledger import entitlement_posting, post
+from services.payments.models import Entitlement, Payee, PaymentOrder
 from services.payments.tariffs import TariffRow, protection_amount
-from shared.contracts.payments import EntitlementRegistered, RegisterEntitlement
+from shared.contracts.payments import EntitlementRegistered, OrderCreated, RegisterEntitlement
+from shared.db.outbox import add_event
 
 
 def _answer(entitlement: Entitlement) -> EntitlementRegistered:
@@ -24,7 +26,11 @@ def _answer(entitlement: Entitlement) -> EntitlementRegistered:
 async def register_entitlement(
     session: AsyncSession, command: RegisterEntitlement, tariffs: list[TariffRow]
 ) -> EntitlementRegistered:
-    """Record the month's Bono de Protección; one row per (family, period, concept) ever."""
+    """Record the month's Bono de Protección and its payment order, posted to the ledger.
+
+    One row per (family, period, concept) ever; the order waits for the month's cycle, or
+    is held when the family's payments are suspended.
+    """
     period = command.period.replace(day=1)
     existing = await session.scalar(
         select(Entitlement).where(
@@ -48,4 +54,28 @@ async def register_entitlement(
     )
     session.add(entitlement)
     await session.flush()
+    payee = await session.get(Payee, command.family_id)
+    order = PaymentOrder(
+        entitlement_id=entitlement.id,
+        family_id=entitlement.family_id,
+        period=period,
+        concept=entitlement.concept,
+        amount=entitlement.amount,
+        state="held" if payee is not None and payee.held else "pending",
+    )
+    session.add(order)
+    await session.flush()
+    await post(session, [entitlement_posting(order)])
+    await add_event(
+        session,
+        OrderCreated(
+            family_id=order.family_id,
+            order_id=order.id,
+            period=period.strftime("%Y-%m"),
+            concept=order.concept,
+            amount=order.amount,
+        ),
+        producer="payments",
+        family_id=order.family_id,
+    )
     return _answer(entitlement)

@@ -1,17 +1,48 @@
-"""Payments on the bus: the commands it answers."""
+"""Payments on the bus: the commands it answers, the events it listens to."""
 
 from __future__ import annotations
 
+import asyncio
+from uuid import UUID
+
+import httpx
+
+from services.payments import cycle, reconciliation
+from services.payments.bank.http import HttpBankAdapter
 from services.payments.entitlements import register_entitlement
+from services.payments.payees import fetch_representative, set_representative
 from services.payments.tariffs import load_tariffs
+from shared.bus.consumer import consume
 from shared.contracts import subjects
-from shared.contracts.payments import EntitlementRegistered, RegisterEntitlement
+from shared.contracts.envelope import Envelope
+from shared.contracts.payments import (
+    BatchesBuilt,
+    BatchSubmitted,
+    BuildBatches,
+    CloseCycle,
+    CycleOpened,
+    CycleProgress,
+    EntitlementRegistered,
+    GetCycleProgress,
+    OpenCycle,
+    PollBank,
+    RegisterEntitlement,
+    SubmitBatch,
+)
 from shared.db.idempotency import run_once
+from shared.db.inbox import first_delivery
 from shared.runtime import ServiceRuntime
+
+CONSUMER = "payments"
+QUEUE = "payments"
 
 
 async def register_handlers(runtime: ServiceRuntime) -> None:
     tariffs = load_tariffs()  # validated at start: a bad row stops the service, loudly
+    settings = runtime.settings
+    http = httpx.AsyncClient(timeout=settings.bank_timeout_seconds)
+    bank = HttpBankAdapter(settings.service_url("bank"), http)
+    runtime.on_stop(http.aclose)
 
     async def register(command: RegisterEntitlement) -> EntitlementRegistered:
         return await run_once(
@@ -21,6 +52,79 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
             lambda session: register_entitlement(session, command, tariffs),
         )
 
-    await runtime.bus.serve(
-        subjects.ENTITLEMENT_REGISTER, RegisterEntitlement, register, queue="payments"
+    async def open_cycle(command: OpenCycle) -> CycleOpened:
+        async with runtime.sessions() as session, session.begin():
+            return await cycle.open_cycle(session, cycle.parse_period(command.period), settings)
+
+    async def build(command: BuildBatches) -> BatchesBuilt:
+        return await cycle.build_batches(
+            runtime.sessions,
+            cycle.parse_period(command.period),
+            size=settings.payments_batch_size,
+            max_batches=command.max_batches,
+            include_unsent=command.include_unsent,
+        )
+
+    async def submit(command: SubmitBatch) -> BatchSubmitted:
+        return await cycle.submit_batch(runtime.sessions, command.batch_id, bank, settings)
+
+    async def poll(command: PollBank) -> CycleProgress:
+        await reconciliation.poll(runtime.sessions, bank, max_rejects=settings.payments_max_rejects)
+        async with runtime.sessions() as session:
+            return await cycle.progress(session, cycle.parse_period(command.period))
+
+    async def close(command: CloseCycle) -> CycleProgress:
+        period = cycle.parse_period(command.period)
+        async with runtime.sessions() as session, session.begin():
+            await cycle.close_cycle(session, period)
+        async with runtime.sessions() as session:
+            return await cycle.progress(session, period)
+
+    async def get_progress(query: GetCycleProgress) -> CycleProgress:
+        async with runtime.sessions() as session:
+            return await cycle.progress(session, cycle.parse_period(query.period))
+
+    serve = runtime.bus.serve
+    await serve(subjects.ENTITLEMENT_REGISTER, RegisterEntitlement, register, queue=QUEUE)
+    await serve(subjects.CYCLE_OPEN, OpenCycle, open_cycle, queue=QUEUE)
+    await serve(subjects.CYCLE_BUILD, BuildBatches, build, queue=QUEUE)
+    await serve(subjects.BATCH_SUBMIT, SubmitBatch, submit, queue=QUEUE)
+    await serve(subjects.BANK_POLL, PollBank, poll, queue=QUEUE)
+    await serve(subjects.CYCLE_CLOSE, CloseCycle, close, queue=QUEUE)
+    await serve(subjects.CYCLE_PROGRESS, GetCycleProgress, get_progress, queue=QUEUE)
+
+    async def intake_events(stop: asyncio.Event) -> None:
+        await consume(
+            runtime.bus,
+            owner="intake",
+            durable=CONSUMER,
+            handler=lambda envelope: apply_event(runtime, http, envelope),
+            stop=stop,
+        )
+
+    runtime.run_in_background("intake-events", intake_events)
+
+
+PAYEE_EVENTS = {subjects.FAMILY_COMMITTED, subjects.FAMILY_REPRESENTATIVE_CHANGED}
+
+
+async def apply_event(runtime: ServiceRuntime, http: httpx.AsyncClient, envelope: Envelope) -> None:
+    """Keep the payee in step with intake's representative (read over HTTP: ids on the bus)."""
+    if envelope.subject not in PAYEE_EVENTS or envelope.family_id is None:
+        return
+    family_id = UUID(str(envelope.family_id))
+    # Read first, outside the transaction; if intake is down the event is redelivered.
+    representative = await fetch_representative(
+        http, runtime.settings.service_url("intake"), family_id
     )
+    async with runtime.sessions() as session, session.begin():
+        if not await first_delivery(session, CONSUMER, envelope):
+            return
+        if representative is None:
+            return
+        member_id = UUID(
+            str(envelope.data.get("representative_member_id") or envelope.data.get("member_id"))
+        )
+        await set_representative(
+            session, family_id, member_id, representative["run"], representative["nombre"]
+        )

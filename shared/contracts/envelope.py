@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from shared.errors import DomainError, error_from_code
+from shared.errors import DomainError, error_from_code, wire_code
 
 
 class Contract(BaseModel):
@@ -91,7 +91,7 @@ class Reply(Contract):
     def failure(cls, error: DomainError) -> Reply:
         return cls(
             ok=False,
-            error=ErrorBody(code=error.code, message=error.message, details=error.details),
+            error=ErrorBody(code=wire_code(error), message=error.message, details=error.details),
         )
 
     def unwrap(self, model: type[PayloadT]) -> PayloadT:

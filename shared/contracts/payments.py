@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
@@ -34,6 +34,18 @@ class EntitlementRegistered(Contract):
     concept: str
     amount: int = Field(ge=0, description="CLP")
     tariff_source: str
+
+
+class OrderCreated(EventData):
+    """A payment order was recorded for the month: it waits for the month's cycle."""
+
+    subject: ClassVar[str] = subjects.ORDER_CREATED
+
+    family_id: UUID
+    order_id: UUID
+    period: str = Field(pattern=r"^\d{4}-\d{2}$")
+    concept: str
+    amount: int = Field(ge=0)
 
 
 class TransferSettled(EventData):
@@ -69,3 +81,134 @@ class TransferExpired(EventData):
     period: str = Field(pattern=r"^\d{4}-\d{2}$")
     concept: str
     amount: int = Field(ge=0)
+
+
+# ---- the monthly payment cycle ------------------------------------------------------
+# Each step is idempotent by nature (it works from the orders' and batches' state), so a
+# retried activity simply asks again; the batch ids travel, never lists of orders.
+
+PERIOD_PATTERN = r"^\d{4}-\d{2}$"
+
+
+class CycleStep(Contract):
+    period: str = Field(pattern=PERIOD_PATTERN, description="Mes del ciclo, AAAA-MM")
+
+
+class OpenCycle(CycleStep):
+    """Cut-off: record the cycle and expire in-person payments unclaimed for too long."""
+
+    subject: ClassVar[str] = subjects.CYCLE_OPEN
+
+
+class CycleOpened(Contract):
+    period: str
+    pending_orders: int
+    pending_amount: int
+    held_orders: int
+    without_payee: int
+    expired: int
+
+
+class BuildBatches(CycleStep):
+    """Build up to `max_batches` batches from pending orders (set-based SQL, SKIP LOCKED)."""
+
+    subject: ClassVar[str] = subjects.CYCLE_BUILD
+
+    max_batches: int = Field(20, ge=1, le=1000)
+    # A restarted cycle picks up the batches an earlier run built but never sent.
+    include_unsent: bool = False
+
+
+class BatchesBuilt(Contract):
+    batch_ids: list[UUID]
+    more: bool
+    orders: int
+    amount: int
+
+
+class SubmitBatch(Contract):
+    """Write the batch's pain.001 (once) and hand it to the bank (safe to repeat)."""
+
+    subject: ClassVar[str] = subjects.BATCH_SUBMIT
+
+    batch_id: UUID
+
+
+class BatchSubmitted(Contract):
+    batch_id: UUID
+    message_id: str
+    receipt: str | None
+    count: int
+    control_sum: int
+
+
+class PollBank(CycleStep):
+    """Read the bank's new messages, apply each once, report the cycle's progress."""
+
+    subject: ClassVar[str] = subjects.BANK_POLL
+
+
+class CloseCycle(CycleStep):
+    subject: ClassVar[str] = subjects.CYCLE_CLOSE
+
+
+class GetCycleProgress(CycleStep):
+    subject: ClassVar[str] = subjects.CYCLE_PROGRESS
+
+
+class CycleProgress(Contract):
+    period: str
+    batches: int
+    transfers: int = Field(description="Líneas enviadas al banco en este ciclo")
+    amount: int
+    in_flight: int = Field(description="Enviadas sin respuesta final del banco")
+    accepted: int
+    settled: int
+    settled_amount: int
+    rejected: int
+    rejected_amount: int
+    rejected_by_reason: dict[str, int]
+    in_person_available: int
+    expired: int
+    problems: list[str]
+    closed: bool
+
+
+# ---- the PaymentCycle workflow's interface ----------------------------------------------
+
+PAYMENT_CYCLE_WORKFLOW = "PaymentCycle"
+PAYMENT_CYCLE_SCHEDULED_WORKFLOW = "PaymentCycleScheduled"
+PAYMENT_CYCLE_SCHEDULE_ID = "ciclo-de-pagos-mensual"
+QUERY_CYCLE_PROGRESS = "progreso"
+
+
+def payment_cycle_workflow_id(period: str) -> str:
+    return f"payment-cycle:{period}"
+
+
+class PaymentCycleInput(Contract):
+    period: str = Field(pattern=PERIOD_PATTERN)
+    poll_seconds: float = Field(30.0, gt=0)
+    bank_wait_hours: float = Field(72.0, gt=0, description="Espera máxima de respuestas")
+    actor: str = "calendario"
+
+
+class ScheduledCycleInput(Contract):
+    """What the monthly Schedule passes: the month is the one the Schedule fires in."""
+
+    poll_seconds: float = Field(30.0, gt=0)
+    bank_wait_hours: float = Field(72.0, gt=0)
+
+
+class PaymentCycleView(Contract):
+    """What `progreso` answers: the step the cycle is in and the bank's answers so far."""
+
+    period: str
+    step: str
+    opened: CycleOpened | None = None
+    batches_built: int = 0
+    batches_submitted: int = 0
+    progress: CycleProgress | None = None
+    waiting_since: datetime | None = None
+    timed_out: bool = False
+    started_by: str = "calendario"

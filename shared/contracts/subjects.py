@@ -43,6 +43,13 @@ ORDER_CREATED: Final = "payments.evt.v1.order.created"
 TRANSFER_SETTLED: Final = "payments.evt.v1.transfer.settled"
 TRANSFER_REJECTED: Final = "payments.evt.v1.transfer.rejected"
 TRANSFER_EXPIRED: Final = "payments.evt.v1.transfer.expired"
+# The payment cycle's steps (the PaymentCycle workflow's activities ask for them).
+CYCLE_OPEN: Final = "payments.cmd.v1.cycle.open"
+CYCLE_BUILD: Final = "payments.cmd.v1.cycle.build"
+BATCH_SUBMIT: Final = "payments.cmd.v1.batch.submit"
+BANK_POLL: Final = "payments.cmd.v1.bank.poll"
+CYCLE_CLOSE: Final = "payments.cmd.v1.cycle.close"
+CYCLE_PROGRESS: Final = "payments.qry.v1.cycle.progress"
 
 # lifecycle (published by a workflow activity)
 PHASE_CHANGED: Final = "lifecycle.evt.v1.family.phase_changed"
@@ -50,3 +57,5 @@ FAMILY_EXITED: Final = "lifecycle.evt.v1.family.exited"
 
 # Subjects the bridge turns into signals to a family's workflow.
 BRIDGED_STREAM_OWNERS: Final = ("intake", "plans", "payments")
+# Events of those streams a family's workflow has nothing to do with (its own request's echo).
+NOT_BRIDGED: Final = frozenset({ORDER_CREATED})

@@ -39,6 +39,7 @@ def free_port_settings(data_dir: Path) -> Settings:
         intake_port=ports[6],
         plans_port=ports[7],
         payments_port=ports[8],
+        bank_port=ports[9],
         log_format="json",
         relay_poll_seconds=0.5,
         heartbeat_seconds=1.0,

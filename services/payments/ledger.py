@@ -1,0 +1,175 @@
+"""The double-entry ledger: entitlement → payable → paid / expired, always balanced.
+
+Each business fact posts one transaction of two lines with equal debit and credit, in the
+same database transaction as the fact itself, so the books cannot drift from the orders.
+`balance_report` is the month's *cuadratura*: what was owed, paid, pending and expired, and
+every check that must hold; `familias pagos cuadratura` fails loudly when one does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.payments.models import LedgerEntry, PaymentOrder
+from shared.db.bulk import COPY_THRESHOLD, copy_rows
+
+EXPENSE = "gasto_transferencias"
+PAYABLE = "por_pagar"
+BANK = "banco"
+EXPIRED = "caducado"
+
+ACCOUNT_NAMES = {
+    EXPENSE: "Gasto en transferencias",
+    PAYABLE: "Transferencias por pagar",
+    BANK: "Banco (pagado)",
+    EXPIRED: "Caducado (renunciado)",
+}
+
+
+@dataclass(frozen=True)
+class Posting:
+    """Money moving from one account to another for one order: one balanced transaction."""
+
+    debit_account: str
+    credit_account: str
+    amount: int
+    family_id: UUID
+    period: date
+    concept: str
+    order_id: UUID | None
+    reference: str
+
+    def rows(self) -> list[dict[str, Any]]:
+        tx_id = uuid4()
+        common = {
+            "tx_id": tx_id,
+            "family_id": self.family_id,
+            "period": self.period,
+            "concept": self.concept,
+            "order_id": self.order_id,
+            "reference": self.reference,
+        }
+        return [
+            {**common, "account": self.debit_account, "debit": self.amount, "credit": 0},
+            {**common, "account": self.credit_account, "debit": 0, "credit": self.amount},
+        ]
+
+
+def entitlement_posting(order: PaymentOrder) -> Posting:
+    return Posting(
+        EXPENSE,
+        PAYABLE,
+        order.amount,
+        order.family_id,
+        order.period,
+        order.concept,
+        order.id,
+        f"derecho:{order.id}",
+    )
+
+
+async def post(session: AsyncSession, postings: Sequence[Posting]) -> None:
+    rows = [row for posting in postings if posting.amount > 0 for row in posting.rows()]
+    if len(rows) >= COPY_THRESHOLD:
+        await copy_rows(session, "ledger_entries", rows)
+    elif rows:
+        await session.execute(insert(LedgerEntry), rows)
+
+
+@dataclass(frozen=True)
+class BalanceReport:
+    period: date
+    owed: int
+    paid: int
+    expired: int
+    pending: int
+    orders: dict[str, int]
+    accounts: dict[str, int]  # debit − credit per account
+    problems: list[str]
+
+    @property
+    def balanced(self) -> bool:
+        return not self.problems
+
+
+async def balance_report(session: AsyncSession, period: date) -> BalanceReport:
+    """The month's books: every check is a query that must come out equal."""
+    accounts = {
+        account: int(balance)
+        for account, balance in (
+            await session.execute(
+                select(LedgerEntry.account, func.sum(LedgerEntry.debit - LedgerEntry.credit))
+                .where(LedgerEntry.period == period)
+                .group_by(LedgerEntry.account)
+            )
+        ).all()
+    }
+    by_state = {
+        state: (int(count), int(amount))
+        for state, count, amount in (
+            await session.execute(
+                select(
+                    PaymentOrder.state,
+                    func.count(),
+                    func.coalesce(func.sum(PaymentOrder.amount), 0),
+                )
+                .where(PaymentOrder.period == period)
+                .group_by(PaymentOrder.state)
+            )
+        ).all()
+    }
+    owed = sum(amount for _, amount in by_state.values())
+    paid = by_state.get("settled", (0, 0))[1]
+    expired = by_state.get("expired", (0, 0))[1]
+    pending = owed - paid - expired
+    problems: list[str] = []
+
+    unbalanced = (
+        await session.execute(
+            text(
+                "SELECT count(*) FROM (SELECT tx_id FROM ledger_entries WHERE period = :period "
+                "GROUP BY tx_id HAVING sum(debit) <> sum(credit)) AS t"
+            ),
+            {"period": period},
+        )
+    ).scalar_one()
+    if unbalanced:
+        problems.append(f"{unbalanced} transacciones con débitos distintos de los créditos")
+    checks = [
+        (EXPENSE, owed, "el gasto registrado no coincide con lo devengado en órdenes"),
+        (PAYABLE, -pending, "el saldo por pagar no coincide con las órdenes pendientes"),
+        (BANK, -paid, "lo pagado en el banco no coincide con las órdenes pagadas"),
+        (EXPIRED, -expired, "lo caducado no coincide con las órdenes caducadas"),
+    ]
+    for account, expected, message in checks:
+        actual = accounts.get(account, 0)
+        if actual != expected:
+            problems.append(f"{ACCOUNT_NAMES[account]}: {message} ({actual} ≠ {expected})")
+    paid_twice = (
+        await session.execute(
+            text(
+                "SELECT count(*) FROM (SELECT order_id FROM batch_lines WHERE period = :period "
+                "AND status IN ('settled', 'claimed') GROUP BY order_id HAVING count(*) > 1) t"
+            ),
+            {"period": period},
+        )
+    ).scalar_one()
+    if paid_twice:
+        problems.append(f"{paid_twice} órdenes pagadas más de una vez")
+    return BalanceReport(
+        period=period,
+        owed=owed,
+        paid=paid,
+        expired=expired,
+        pending=pending,
+        orders={state: count for state, (count, _) in by_state.items()},
+        accounts=accounts,
+        problems=problems,
+    )

@@ -1,0 +1,164 @@
+"""PaymentCycle: the month's transfers, from cut-off to the bank's last answer.
+
+`run()` is the cycle as ARCHITECTURE.md tells it: cut-off → build batches (ids travel,
+never lists of orders: 150,000 ids would pass Temporal's 2 MB payload limit) → submit each
+batch's file → read the bank's answers until every transfer has a final one, or the wait
+runs out → close. Progress is the `progreso` query. A cycle waiting days for the bank
+continues as new before its history grows large, carrying what it knows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+with workflow.unsafe.imports_passed_through():
+    from shared.contracts.payments import (
+        PAYMENT_CYCLE_SCHEDULED_WORKFLOW,
+        PAYMENT_CYCLE_WORKFLOW,
+        QUERY_CYCLE_PROGRESS,
+        BuildBatches,
+        CloseCycle,
+        OpenCycle,
+        PaymentCycleInput,
+        PaymentCycleView,
+        PollBank,
+        ScheduledCycleInput,
+        SubmitBatch,
+        payment_cycle_workflow_id,
+    )
+    from workflows.payment_cycle.activities import PaymentCycleActivities
+
+ArgT = TypeVar("ArgT")
+RetT = TypeVar("RetT")
+
+RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
+STEP_TIMEOUT = timedelta(minutes=3)
+BATCHES_PER_STEP = 20
+SUBMIT_IN_PARALLEL = 8
+HISTORY_LIMIT = 8_000  # continue as new well before Temporal's warnings (10,240 events)
+
+
+@workflow.defn(name=PAYMENT_CYCLE_WORKFLOW)
+class PaymentCycle:
+    def __init__(self) -> None:
+        self.view = PaymentCycleView(period="", step="iniciando")
+
+    @workflow.query(name=QUERY_CYCLE_PROGRESS)
+    def progress(self) -> PaymentCycleView:
+        return self.view
+
+    @workflow.run
+    async def run(
+        self, params: PaymentCycleInput, carried: PaymentCycleView | None = None
+    ) -> PaymentCycleView:
+        if carried is not None:
+            self.view = carried
+        else:
+            self.view = PaymentCycleView(
+                period=params.period, step="corte", started_by=params.actor
+            )
+            await self.cut_off_and_send(params.period)
+        await self.wait_for_the_bank(params)
+        self._set(step="cerrado")
+        self._set(
+            progress=await self._step(
+                PaymentCycleActivities.close_cycle, CloseCycle(period=params.period)
+            )
+        )
+        return self.view
+
+    async def cut_off_and_send(self, period: str) -> None:
+        acts = PaymentCycleActivities
+        self._set(opened=await self._step(acts.open_cycle, OpenCycle(period=period)))
+        self._set(step="armando lotes")
+        batch_ids: dict[UUID, None] = {}  # ordered, without repeats
+        first = True
+        while True:
+            built = await self._step(
+                acts.build_batches,
+                BuildBatches(period=period, max_batches=BATCHES_PER_STEP, include_unsent=first),
+            )
+            first = False
+            batch_ids.update(dict.fromkeys(built.batch_ids))
+            self._set(batches_built=len(batch_ids))
+            if not built.more:
+                break
+        pending = list(batch_ids)
+        self._set(step="enviando al banco")
+        for start in range(0, len(pending), SUBMIT_IN_PARALLEL):
+            chunk = pending[start : start + SUBMIT_IN_PARALLEL]
+            await asyncio.gather(
+                *(self._step(acts.submit_batch, SubmitBatch(batch_id=b)) for b in chunk)
+            )
+            self._set(batches_submitted=self.view.batches_submitted + len(chunk))
+        self._set(step="esperando al banco")
+        self._set(waiting_since=workflow.now())
+
+    async def wait_for_the_bank(self, params: PaymentCycleInput) -> None:
+        limit = timedelta(hours=params.bank_wait_hours)
+        while True:
+            progress = await self._step(
+                PaymentCycleActivities.poll_bank, PollBank(period=params.period)
+            )
+            self._set(progress=progress)
+            if progress.in_flight == 0:
+                return
+            since = self.view.waiting_since or workflow.now()
+            if workflow.now() - since >= limit:
+                # Late answers are still applied by later readings (the bank's message list
+                # is read from a stored cursor, whatever cycle is running): nothing is lost.
+                self._set(timed_out=True)
+                return
+            await workflow.sleep(timedelta(seconds=params.poll_seconds))
+            if workflow.info().get_current_history_length() > HISTORY_LIMIT:
+                workflow.continue_as_new(args=[params, self.view])
+
+    def _set(self, **changes: object) -> None:
+        self.view = self.view.model_copy(update=changes)
+
+    async def _step(
+        self,
+        activity: Callable[[PaymentCycleActivities, ArgT], Awaitable[RetT]],
+        argument: ArgT,
+    ) -> RetT:
+        return await workflow.execute_activity_method(
+            activity, argument, start_to_close_timeout=STEP_TIMEOUT, retry_policy=RETRY
+        )
+
+
+@workflow.defn(name=PAYMENT_CYCLE_SCHEDULED_WORKFLOW)
+class PaymentCycleScheduled:
+    """Started by the monthly Schedule: runs this month's cycle under its fixed id.
+
+    A Schedule appends a timestamp to the ids it starts; the month's cycle must be
+    `payment-cycle:{YYYY-MM}` so that a manual start and the Schedule cannot both run it.
+    """
+
+    @workflow.run
+    async def run(self, params: ScheduledCycleInput) -> str:
+        period = f"{workflow.now().astimezone(ZoneInfo('America/Santiago')):%Y-%m}"
+        cycle = PaymentCycleInput(
+            period=period,
+            poll_seconds=params.poll_seconds,
+            bank_wait_hours=params.bank_wait_hours,
+        )
+        try:
+            await workflow.start_child_workflow(
+                PaymentCycle.run,
+                args=[cycle, None],
+                id=payment_cycle_workflow_id(period),
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            )
+        except WorkflowAlreadyStartedError:
+            return f"El ciclo {period} ya estaba iniciado"
+        return f"Ciclo {period} iniciado"
