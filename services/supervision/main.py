@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from services.supervision.api import router
 from services.supervision.clients import Lifecycles, service_clients
+from services.supervision.reports.api import router as reports_router
 from services.supervision.web.console import router as console_router
 from shared.http.app import service_app
 from shared.http.health import ReadinessCheck
@@ -49,5 +50,6 @@ def create_app(settings: Settings) -> FastAPI:
         routers=[router, console_router],
         readiness=readiness,
     )
+    app.include_router(reports_router)
 
     return app

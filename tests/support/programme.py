@@ -17,6 +17,7 @@ import httpx
 from shared.bus.client import Bus
 from shared.contracts.envelope import Envelope
 from shared.contracts.intake import CloseFamily, ExitCause, FamilyClosed, FamilyCommitted
+from shared.contracts.lifecycle import FamilyExited
 from shared.contracts.plans import CaseOpened, OpenCase
 from tests.support.data import family_payload
 from tests.support.waiting import eventually
@@ -157,6 +158,27 @@ async def open_case(
         )
         await wait_committed(plans, family_id)
     return family_id
+
+
+async def exit_case(
+    plans: httpx.AsyncClient, bus: Bus, family_id: UUID, cause: str, *, on: date = TODAY
+) -> None:
+    """The workflow's exit event, as plans learns it."""
+    envelope = Envelope.wrap(
+        FamilyExited(family_id=family_id, exit_cause=cause, exited_on=on),
+        producer="tests",
+        family_id=family_id,
+    )
+    await bus.js.publish(
+        bus.subject(envelope.subject),
+        envelope.model_dump_json().encode(),
+        headers={"Nats-Msg-Id": str(envelope.event_id)},
+    )
+
+    async def case() -> dict[str, Any]:
+        return dict((await plans.get(f"/v1/cases/{family_id}")).json())
+
+    await eventually(case, until=lambda c: c.get("egreso") is not None)
 
 
 async def wait_committed(plans: httpx.AsyncClient, family_id: UUID) -> None:

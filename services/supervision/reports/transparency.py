@@ -1,0 +1,234 @@
+"""The transparency report for one year (Ley 20.285; DOMAIN.md §6): counts, no persons.
+
+It answers what the seed's request asked: the procedure (stages with counts), follow-up
+(contact attempts), interviews and sessions by type, abandonment, exits, coverage and the
+organisation chart, for the year asked and, if given, one comuna.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from services.supervision.reports.document import (
+    Cell,
+    Report,
+    Table,
+    file_stem,
+    scope_text,
+    with_total,
+)
+from services.supervision.reports.labels import (
+    ABANDONMENT_STEPS,
+    CHANNELS,
+    CONTACT_RESULTS,
+    EXIT_CAUSES,
+    ROLE_ORDER,
+    ROLES,
+    label,
+)
+
+NOTES = [
+    "El Programa Familias no es postulable: el Ministerio de Desarrollo Social y Familia "
+    "preselecciona a las familias y las deriva al municipio en una nómina anual.",
+    "Cada etapa cuenta las familias cuyo hecho ocurrió en el año (derivación, localización, "
+    "invitación, firma de la carta de compromiso, diagnóstico Eje, firma del plan, evaluación, "
+    "egreso). Una familia puede pasar por varias etapas el mismo año.",
+    "Cobertura: familias que estuvieron en el programa en algún momento del año (carta de "
+    "compromiso firmada hasta el 31 de diciembre y sin egreso antes del 1 de enero), y sus "
+    "integrantes registrados.",
+    "En acompañamiento: familias con plan de intervención firmado hasta el 31 de diciembre y "
+    "sin egreso antes del 1 de enero.",
+    "Los motivos detallados de un abandono constan en los documentos del procedimiento y no "
+    "se publican, porque pueden contener datos personales (Ley 19.628). Se informan las "
+    "causales codificadas y el resultado del procedimiento.",
+    "La comuna es la actual de cada familia: una familia trasladada se cuenta en su nueva comuna.",
+    "El informe no contiene nombres, RUT ni otros datos personales.",
+]
+
+
+def build(
+    year: int,
+    comuna: str | None,
+    intake: dict[str, Any],
+    plans: dict[str, Any],
+    staff: list[dict[str, Any]],
+    issued_at: datetime,
+) -> Report:
+    return Report(
+        title="Informe de transparencia — Programa Familias",
+        period=f"Año {year}",
+        scope=scope_text(comuna),
+        issued_at=issued_at,
+        file_stem=file_stem("informe-transparencia", str(year), comuna),
+        tables=[
+            stages_table(intake, plans),
+            coverage_table(intake),
+            contacts_table(intake),
+            sessions_table(plans["sesiones"]),
+            abandonment_table(plans),
+            abandonment_reasons_table(intake, plans),
+            exits_table(intake["egresos"]),
+            org_chart_table(staff),
+        ],
+        notes=NOTES,
+    )
+
+
+def stages_table(intake: dict[str, Any], plans: dict[str, Any]) -> Table:
+    steps, later = intake["etapas"], plans["etapas"]
+    rows: list[tuple[Cell, ...]] = [
+        ("Derivadas por el Ministerio (nómina de derivación)", steps["derivadas"]),
+        ("Localizadas", steps["localizadas"]),
+        ("Invitadas al programa", steps["invitadas"]),
+        ("Aceptan la invitación", steps["aceptan"]),
+        ("Rechazan la invitación", steps["rechazan"]),
+        ("Firman la carta de compromiso", steps["firman_compromiso"]),
+        ("Con diagnóstico Eje completado", later["diagnosticadas"]),
+        ("Con plan de intervención firmado", later["con_plan_firmado"]),
+        ("En acompañamiento durante el año", later["en_acompanamiento"]),
+        ("Con evaluación final", later["evaluadas"]),
+        ("Egresadas", sum(intake["egresos"].values())),
+    ]
+    return Table(
+        title="Etapas del procedimiento",
+        sheet="Etapas",
+        headers=("Etapa", "Familias"),
+        rows=rows,
+        note="Derivación, contacto, invitación, carta de compromiso, diagnóstico, plan, "
+        "acompañamiento (24 meses), evaluación y egreso.",
+    )
+
+
+def coverage_table(intake: dict[str, Any]) -> Table:
+    coverage = intake["cobertura"]
+    return Table(
+        title="Cobertura",
+        sheet="Cobertura",
+        headers=("Concepto", "Cantidad"),
+        rows=[
+            ("Familias atendidas en el año", coverage["familias"]),
+            ("Personas (integrantes de esas familias)", coverage["personas"]),
+        ],
+    )
+
+
+def contacts_table(intake: dict[str, Any]) -> Table:
+    rows: list[tuple[Cell, ...]] = [
+        (
+            label(CHANNELS, c["canal"]),
+            label(CONTACT_RESULTS, c["resultado"]),
+            c["intentos"],
+            c["familias"],
+        )
+        for c in intake["contactos"]
+    ]
+    return Table(
+        title="Seguimiento: intentos de contacto para localizar a las familias",
+        sheet="Contactos",
+        headers=("Medio", "Resultado", "Intentos", "Familias"),
+        rows=with_total("Total", rows, text_columns=2),
+        note="Una familia con varios intentos se cuenta una vez por medio y resultado.",
+    )
+
+
+def sessions_table(sessions: list[dict[str, Any]]) -> Table:
+    rows: list[tuple[Cell, ...]] = [
+        (
+            s["tipo_nombre"],
+            s["sesiones"],
+            s["asistio"],
+            s["no_asistio"],
+            s["no_ubicada"],
+            s["familias"],
+        )
+        for s in sessions
+    ]
+    # Families with sessions of several kinds: that column has no meaningful sum.
+    total = [(*row[:-1], "") if row[0] == "Total" else row for row in with_total("Total", rows)]
+    return Table(
+        title="Sesiones y entrevistas por tipo",
+        sheet="Sesiones",
+        headers=("Tipo", "Sesiones", "Asistió", "No asistió", "No ubicada", "Familias"),
+        rows=total,
+        note="Sesiones de Acompañamiento Psicosocial (APS) y Sociolaboral (ASL), visitas, "
+        "entrevistas y talleres registradas por los Apoyos Familiares. Una familia puede "
+        "tener sesiones de varios tipos, por eso la columna Familias no se suma.",
+    )
+
+
+def abandonment_table(plans: dict[str, Any]) -> Table:
+    steps = plans["abandono"]["pasos"]
+    return Table(
+        title="Procedimiento de abandono: documentos del año",
+        sheet="Abandono",
+        headers=("Paso del procedimiento", "Documentos", "Familias"),
+        rows=[
+            (label(ABANDONMENT_STEPS, code), step["documentos"], step["familias"])
+            for code, step in steps.items()
+        ],
+        note="Se abre ante la falta sostenida de contacto o la voluntad expresada de la "
+        "familia: aviso, visita domiciliaria, informe y recomendación; decide la Jefatura.",
+    )
+
+
+def abandonment_reasons_table(intake: dict[str, Any], plans: dict[str, Any]) -> Table:
+    exits, outcome = intake["egresos"], plans["abandono"]["recomendaciones"]
+    return Table(
+        title="Abandonos por motivo y resultado",
+        sheet="Abandono por motivo",
+        headers=("Motivo o resultado", "Familias"),
+        rows=[
+            ("Egreso por abandono: falta sostenida de contacto", exits.get("abandono", 0)),
+            ("Renuncia: voluntad expresada de la familia", exits.get("renuncia", 0)),
+            ("Recomendación de egreso por abandono", outcome.get("egreso", 0)),
+            ("Recomendación de reincorporación", outcome.get("reincorporacion", 0)),
+        ],
+    )
+
+
+def exits_table(exits: dict[str, int]) -> Table:
+    rows: list[tuple[Cell, ...]] = [
+        (label(EXIT_CAUSES, cause), count) for cause, count in exits.items()
+    ]
+    return Table(
+        title="Egresos por causal",
+        sheet="Egresos",
+        headers=("Causal de egreso", "Familias"),
+        rows=with_total("Total", rows),
+    )
+
+
+def org_chart_table(staff: list[dict[str, Any]]) -> Table:
+    """Roles, how many people hold each, whom they report to: never who they are."""
+    active = [s for s in staff if s.get("activo", True)]
+    role_of = {s["id"]: s["rol"] for s in active}
+    people: dict[str, int] = defaultdict(int)
+    families: dict[str, int] = defaultdict(int)
+    bosses: dict[str, set[str]] = defaultdict(set)
+    for member in active:
+        people[member["rol"]] += 1
+        families[member["rol"]] += int(member.get("familias_activas", 0))
+        boss = role_of.get(member.get("jefatura_id"))
+        if boss is not None:
+            bosses[member["rol"]].add(boss)
+    order = [r for r in ROLE_ORDER if r in people] + sorted(set(people) - set(ROLE_ORDER))
+    rows: list[tuple[Cell, ...]] = [
+        (
+            label(ROLES, role),
+            ", ".join(label(ROLES, b) for b in sorted(bosses[role])) or "—",
+            people[role],
+            families[role],
+        )
+        for role in order
+    ]
+    return Table(
+        title="Organigrama de la Unidad de Intervención Familiar",
+        sheet="Organigrama",
+        headers=("Rol", "Reporta a", "Personas", "Familias activas asignadas"),
+        rows=with_total("Total", rows, text_columns=2),
+        note="Dotación vigente a la fecha de emisión, por rol y sin nombres. El convenio lo "
+        "firman el municipio y FOSIS; el Ministerio de Desarrollo Social y Familia deriva a "
+        "las familias y el IPS paga las transferencias.",
+    )

@@ -1,0 +1,383 @@
+"""The transparency and monthly reports: their numbers are the data they were built from,
+and no RUT or name of that data appears in any format (PDF, XLSX, CSV, JSON)."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import re
+import zlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from openpyxl import load_workbook
+
+from services.supervision.clients import ServiceClient
+from services.supervision.reports import transparency
+from services.supervision.reports.api import router as reports_router
+from services.supervision.reports.document import file_stem
+from services.supervision.reports.spreadsheets import to_report_csv, to_report_xlsx
+from shared.bus.client import Bus
+from shared.http.problems import install_problem_handlers
+from shared.settings import Settings
+from tests.conftest import ServiceUnderTest
+from tests.support.data import random_rut
+from tests.support.programme import (
+    AFI,
+    TODAY,
+    IntakeFamily,
+    abandonment,
+    close,
+    commit,
+    contact,
+    diagnose,
+    exit_case,
+    hold_session,
+    invite,
+    open_case,
+    refer,
+    sign_plan,
+    unique_comuna,
+)
+
+BEFORE_THIS_MONTH = TODAY.replace(day=1) - timedelta(days=1)
+STAFF_NAMES = ["Rosa Elvira Valdés", "Pedro Soto Lagos", "Lucía Rojas Pino", "Marta Díaz Vera"]
+
+
+@dataclass
+class Built:
+    comuna: str
+    families: dict[str, IntakeFamily]
+    staff_runs: list[str]
+
+    def forbidden(self) -> list[str]:
+        """Every RUT form, name and nómina code the report must never show."""
+        found = list(STAFF_NAMES)
+        for run in self.staff_runs:
+            compact = run.replace(".", "").replace("-", "")
+            found += [run, run.replace(".", ""), compact, compact[:-1]]
+        for family in self.families.values():
+            found += family.rut_forms + family.names + [family.payload["id_familia"]]
+        return found
+
+
+@pytest.fixture
+async def supervision(
+    intake: ServiceUnderTest, plans: ServiceUnderTest, it_settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Supervision's report routes, reading the in-process intake and plans over HTTP."""
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.include_router(reports_router)
+    app.state.settings = it_settings
+    app.state.services = {
+        "intake": ServiceClient("", intake.client),
+        "plans": ServiceClient("", plans.client),
+    }
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://supervision") as client:
+        yield client
+
+
+async def add_staff(intake: ServiceUnderTest, comuna: str) -> list[str]:
+    runs = [random_rut() for _ in STAFF_NAMES]
+    roles = ["jefe_unidad", "apoyo_familiar", "apoyo_familiar", "administrativo"]
+    boss: str | None = None
+    for run, name, role in zip(runs, STAFF_NAMES, roles, strict=True):
+        body = {"run": run, "nombre": name, "rol": role, "comuna": comuna, "jefatura_id": boss}
+        response = await intake.client.post("/v1/staff", json=body, headers=AFI)
+        assert response.status_code == 201, response.text
+        boss = boss or response.json()["id"]
+    return runs
+
+
+async def build(intake: ServiceUnderTest, plans: ServiceUnderTest, bus: Bus) -> Built:
+    """Four families: referred only; accompanied; abandoned after the procedure; declined."""
+    comuna = unique_comuna("Informe")
+    staff_runs = await add_staff(intake, comuna)
+    http = intake.client
+    families = {
+        "referred": await refer(http, comuna, members=2, surname="Carrasco"),
+        "accompanied": await refer(
+            http, comuna, members=3, surname="Fuentes", on=TODAY - timedelta(days=60)
+        ),
+        "abandoned": await refer(http, comuna, members=4, surname="Alarcón"),
+        "declines": await refer(http, comuna, members=1, surname="Bustamante"),
+    }
+    accompanied, abandoned = families["accompanied"], families["abandoned"]
+    await contact(http, accompanied, on=TODAY - timedelta(days=50))
+    await invite(http, accompanied, on=TODAY - timedelta(days=45))
+    await commit(http, accompanied, on=TODAY - timedelta(days=40))
+    await contact(http, abandoned)
+    await invite(http, abandoned)
+    await commit(http, abandoned)
+    await contact(http, families["declines"], channel="telefono")
+    await invite(http, families["declines"], accepts=False)
+    await close(bus, families["declines"], "rechaza")
+
+    # Plans opens the case as the workflow does and learns the commitment from intake's event
+    # (published here as intake's outbox relay, not running in this process, would).
+    for family, signed in ((accompanied, TODAY - timedelta(days=40)), (abandoned, TODAY)):
+        await open_case(plans.client, bus, comuna, family_id=UUID(family.id), committed=signed)
+    accompanied_id, abandoned_id = UUID(accompanied.id), UUID(abandoned.id)
+    await diagnose(plans.client, accompanied_id)
+    await sign_plan(plans.client, accompanied_id, on=BEFORE_THIS_MONTH)
+    await hold_session(plans.client, accompanied_id, "aps_individual")
+    await hold_session(plans.client, accompanied_id, "entrevista")
+    await abandonment(
+        plans.client,
+        abandoned_id,
+        ["aviso", "visita", "informe", "recomendacion"],
+        recommendation="egreso",
+    )
+    await close(bus, abandoned, "abandono")
+    await exit_case(plans.client, bus, abandoned_id, "abandono")
+    return Built(comuna=comuna, families=families, staff_runs=staff_runs)
+
+
+def this_year(days_ago: int) -> int:
+    return int((TODAY - timedelta(days=days_ago)).year == TODAY.year)
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text drawn on the pages: each (compressed) content stream, its string operands."""
+    pieces = []
+    for raw in re.findall(rb"stream\r?\n(.*?)endstream", pdf, flags=re.S):
+        try:  # ReportLab's filters: /ASCII85Decode then /FlateDecode
+            content = zlib.decompress(base64.a85decode(raw.strip().removesuffix(b"~>")))
+        except (ValueError, zlib.error):
+            content = raw
+        for literal in re.findall(rb"\((?:\\.|[^\\)])*\)", content, flags=re.S):
+            text = re.sub(
+                rb"\\([0-7]{1,3}|.)",
+                lambda m: (
+                    bytes([int(m[1], 8)]) if m[1][:1].isdigit() else m[1].replace(b"n", b"\n")
+                ),
+                literal[1:-1],
+            )
+            pieces.append(text.decode("cp1252"))
+    return " ".join(pieces)
+
+
+def xlsx_cells(content: bytes) -> dict[str, list[list[Any]]]:
+    book = load_workbook(io.BytesIO(content))
+    return {
+        sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)]
+        for sheet in book.worksheets
+    }
+
+
+def csv_rows(content: bytes) -> list[list[str]]:
+    assert content.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+
+
+def assert_nothing_personal(text: str, built: Built) -> None:
+    leaked = [value for value in built.forbidden() if value in text]
+    assert leaked == []
+
+
+async def test_the_transparency_report_counts_what_was_recorded_in_every_format(
+    intake: ServiceUnderTest, plans: ServiceUnderTest, it_bus: Bus, supervision: httpx.AsyncClient
+) -> None:
+    built = await build(intake, plans, it_bus)
+    params = {"anio": TODAY.year, "comuna": built.comuna}
+    answer = await supervision.get(
+        "/v1/reportes/transparencia", params=params | {"formato": "json"}
+    )
+    assert answer.status_code == 200, answer.text
+    tables = {t["hoja"]: t["filas"] for t in answer.json()["tablas"]}
+    # The accompanied family's facts are 60 to 40 days old: this year, except in January.
+    assert dict(tables["Etapas"]) == {
+        "Derivadas por el Ministerio (nómina de derivación)": 3 + this_year(60),
+        "Localizadas": 2 + this_year(50),
+        "Invitadas al programa": 2 + this_year(45),
+        "Aceptan la invitación": 1 + this_year(45),
+        "Rechazan la invitación": 1,
+        "Firman la carta de compromiso": 1 + this_year(40),
+        "Con diagnóstico Eje completado": 1,
+        "Con plan de intervención firmado": int(BEFORE_THIS_MONTH.year == TODAY.year),
+        "En acompañamiento durante el año": 1,
+        "Con evaluación final": 0,
+        "Egresadas": 2,
+    }
+    persons = built.families["accompanied"].persons + built.families["abandoned"].persons
+    assert dict(tables["Cobertura"]) == {
+        "Familias atendidas en el año": 2,
+        "Personas (integrantes de esas familias)": persons,
+    }
+    sessions = {row[0]: row[1:] for row in tables["Sesiones"]}
+    assert sessions["APS individual"] == [1, 1, 0, 0, 1]
+    assert sessions["Entrevista"] == [1, 1, 0, 0, 1]
+    assert sessions["Taller"] == [0, 0, 0, 0, 0]
+    assert sessions["Total"] == [2, 2, 0, 0, ""]
+    steps = {row[0]: row[1:] for row in tables["Abandono"]}
+    assert steps["Aviso a la familia"] == [1, 1]
+    assert steps["Recomendación a la Jefatura"] == [1, 1]
+    reasons = dict(tables["Abandono por motivo"])
+    assert reasons["Egreso por abandono: falta sostenida de contacto"] == 1
+    assert reasons["Recomendación de egreso por abandono"] == 1
+    assert reasons["Renuncia: voluntad expresada de la familia"] == 0
+    exits = dict(tables["Egresos"])
+    assert exits["Abandono (decisión de la Jefatura tras el procedimiento)"] == 1
+    assert exits["Rechaza la invitación"] == 1
+    assert exits["Total"] == 2
+    chart = {row[0]: row[1:] for row in tables["Organigrama"]}
+    assert chart == {
+        "Jefe/a de Unidad de Intervención Familiar": ["—", 1, 0],
+        # The two active families were assigned by caseload on referral.
+        "Apoyo Familiar Integral (AFI)": ["Jefe/a de Unidad de Intervención Familiar", 2, 2],
+        "Apoyo administrativo": ["Jefe/a de Unidad de Intervención Familiar", 1, 0],
+        "Total": ["", 4, 2],
+    }
+    assert_nothing_personal(answer.text, built)
+
+    pdf = await supervision.get("/v1/reportes/transparencia", params=params | {"formato": "pdf"})
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.headers["content-type"] == "application/pdf"
+    stem = f"informe-transparencia-{TODAY.year}-{file_stem(built.comuna)}"
+    assert pdf.headers["content-disposition"] == f'attachment; filename="{stem}.pdf"'
+    text = pdf_text(pdf.content)
+    assert "Informe de transparencia" in text
+    assert "Derivadas por el Ministerio (nómina de derivación)" in text
+    assert "Organigrama de la Unidad de Intervención Familiar" in text
+    assert_nothing_personal(text, built)
+    assert_nothing_personal(pdf.content.decode("latin-1"), built)
+
+    xlsx = await supervision.get("/v1/reportes/transparencia", params=params | {"formato": "xlsx"})
+    assert xlsx.status_code == 200, xlsx.text
+    assert xlsx.headers["content-disposition"].endswith(f'{stem}.xlsx"')
+    sheets = xlsx_cells(xlsx.content)
+    assert list(sheets)[:3] == ["Informe", "Etapas", "Cobertura"]
+    assert sheets["Etapas"][0] == ["Etapa", "Familias"]
+    assert ["Rechazan la invitación", 1] in sheets["Etapas"]
+    assert ["Familias atendidas en el año", 2] in sheets["Cobertura"]
+    assert_nothing_personal(str(sheets), built)
+
+    table = await supervision.get("/v1/reportes/transparencia", params=params | {"formato": "csv"})
+    assert table.status_code == 200, table.text
+    assert table.headers["content-type"].startswith("text/csv")
+    rows = csv_rows(table.content)
+    assert rows[0] == ["Sección", "Concepto", "Medida", "Valor"]
+    assert [
+        "Cobertura",
+        "Personas (integrantes de esas familias)",
+        "Cantidad",
+        str(persons),
+    ] in rows
+    assert ["Egresos por causal", "Rechaza la invitación", "Familias", "1"] in rows
+    assert all(len(row) == 4 for row in rows)
+    assert_nothing_personal(table.content.decode("utf-8-sig"), built)
+
+
+async def test_the_monthly_report_shows_phases_sessions_entries_exits_and_overdue(
+    intake: ServiceUnderTest, plans: ServiceUnderTest, it_bus: Bus, supervision: httpx.AsyncClient
+) -> None:
+    built = await build(intake, plans, it_bus)
+    params = {"mes": f"{TODAY:%Y-%m}", "comuna": built.comuna}
+
+    answer = await supervision.get("/v1/reportes/mensual", params=params | {"formato": "json"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    meses = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+             "septiembre", "octubre", "noviembre", "diciembre"]  # fmt: skip
+    assert body["periodo"] == f"{meses[TODAY.month - 1].capitalize()} de {TODAY.year}"
+    tables = {t["hoja"]: dict((r[0], r[1]) for r in t["filas"]) for t in body["tablas"]}
+    assert tables["Fases"] == {
+        "Contacto y localización": 1,
+        "Invitación": 0,
+        "Firma de la carta de compromiso": 0,
+        "Diagnóstico Eje": 0,
+        "Plan de intervención": 0,
+        "Acompañamiento": 1,
+        "Evaluación final": 0,
+        "Total en curso": 2,
+    }
+    assert tables["Ingresos"] == {
+        "Derivadas (nuevas en la nómina)": 3,  # the fourth was referred 60 days ago
+        "Firman la carta de compromiso": 1,
+        "Completan el diagnóstico Eje": 1,
+        "Firman el plan de intervención": 0,  # signed the month before
+    }
+    assert tables["Sesiones del mes"] == {
+        "Sesiones registradas": 2,
+        "Sesiones con asistencia de la familia": 2,
+        "Familias que debían tener sesión": 1,
+        "Familias con sesión en el mes": 1,
+        "Familias sin sesión en el mes": 0,
+    }
+    assert tables["Egresos"]["Abandono (decisión de la Jefatura tras el procedimiento)"] == 1
+    assert tables["Egresos"]["Total"] == 2
+    assert sum(tables["Vencidos"].values()) == 0
+    assert_nothing_personal(answer.text, built)
+
+    pdf = await supervision.get("/v1/reportes/mensual", params=params | {"formato": "pdf"})
+    assert pdf.status_code == 200
+    assert pdf.headers["content-disposition"].startswith(
+        f'attachment; filename="informe-mensual-{TODAY:%Y-%m}-'
+    )
+    assert "Informe mensual de gestión" in pdf_text(pdf.content)
+    assert_nothing_personal(pdf_text(pdf.content), built)
+    xlsx = await supervision.get("/v1/reportes/mensual", params=params | {"formato": "xlsx"})
+    assert ["Acompañamiento", 1] in xlsx_cells(xlsx.content)["Fases"]
+    rows = csv_rows(
+        (await supervision.get("/v1/reportes/mensual", params=params | {"formato": "csv"})).content
+    )
+    assert [
+        "Sesiones realizadas y esperadas",
+        "Familias con sesión en el mes",
+        "Cantidad",
+        "1",
+    ] in rows
+
+
+async def test_a_bad_month_or_format_is_refused_in_spanish(supervision: httpx.AsyncClient) -> None:
+    month = await supervision.get("/v1/reportes/mensual", params={"mes": "2025-13"})
+    assert month.status_code == 422
+    assert "AAAA-MM" in month.json()["detail"]
+    kind = await supervision.get(
+        "/v1/reportes/transparencia", params={"anio": 2024, "formato": "docx"}
+    )
+    assert kind.status_code == 422
+
+
+def test_the_supervision_app_serves_the_reports() -> None:
+    from services.supervision.main import create_app
+
+    paths = create_app(Settings(_env_file=None)).openapi()["paths"]
+    assert {"/v1/reportes/transparencia", "/v1/reportes/mensual"} <= set(paths)
+
+
+def test_a_label_that_looks_like_a_formula_stays_text_in_csv_and_xlsx() -> None:
+    staff = [{"id": "1", "rol": '=HYPERLINK("http://x")', "jefatura_id": None, "activo": True}]
+    empty_intake = {
+        "etapas": dict.fromkeys(
+            ["derivadas", "localizadas", "invitadas", "aceptan", "rechazan", "firman_compromiso"], 0
+        ),
+        "cobertura": {"familias": 0, "personas": 0},
+        "contactos": [],
+        "egresos": {"abandono": 0},
+    }
+    empty_plans = {
+        "etapas": dict.fromkeys(
+            ["diagnosticadas", "con_plan_firmado", "en_acompanamiento", "evaluadas"], 0
+        ),
+        "sesiones": [],
+        "abandono": {"pasos": {}, "recomendaciones": {}},
+    }
+    now = datetime(2025, 3, 31, 9, 30, tzinfo=ZoneInfo("America/Santiago"))
+    report = transparency.build(2024, "=Comuna", empty_intake, empty_plans, staff, now)
+    assert report.file_stem == "informe-transparencia-2024-comuna"
+    rows = csv_rows(to_report_csv(report))
+    chart = [row for row in rows if row[0].startswith("Organigrama")]
+    assert chart[0][1].startswith("'=")
+    cells = xlsx_cells(to_report_xlsx(report))
+    assert cells["Organigrama"][1][0].startswith("'=")
