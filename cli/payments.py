@@ -1,14 +1,17 @@
-"""`familias pagos …`: what a family receives, month by month."""
+"""`familias pagos …`: what a family receives, the monthly cycle, the month's books."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import httpx
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.api import Api
-from cli.output import console, print_json
+from cli.api import Api, fail
+from cli.output import ExitCode, console, errors, print_json
 from shared.settings import load_settings
 
 app = typer.Typer(help="Transferencias y pagos.", no_args_is_help=True)
@@ -35,6 +38,149 @@ def calendar(
         )
     console.print(table)
     console.print(f"Total: [bold]{_clp(answer['total'])}[/bold]")
+
+
+MONTH = typer.Argument(..., help="Mes del ciclo, AAAA-MM", metavar="AAAA-MM")
+
+
+@app.command("ciclo")
+def cycle(
+    mes: str = MONTH,
+    reiniciar: bool = typer.Option(
+        False, "--reiniciar", help="Repetir un ciclo ya ejecutado (solo envía lo pendiente)"
+    ),
+    seguir: bool = typer.Option(
+        True, "--seguir/--no-seguir", help="Mostrar el avance hasta el fin"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Salida JSON para scripts"),
+) -> None:
+    """Inicia el ciclo de pagos del mes y muestra su avance: lotes, banco, pagos y rechazos.
+
+    Termina con código 1 si el banco dejó transferencias sin respuesta o hubo
+    diferencias que revisar.
+    """
+    api = Api(load_settings())
+    url = f"{api.settings.service_url('supervision')}/v1/payment-cycles/{mes}"
+    response = api.http.post(url, json={"reiniciar": reiniciar})
+    if response.status_code == 409 and not reiniciar:
+        errors.print(f"[yellow]{response.json().get('detail')}: se muestra su avance.[/yellow]")
+    elif response.status_code >= 400:
+        fail(response)
+    if not seguir:
+        _show(api.get("supervision", f"/v1/payment-cycles/{mes}"), as_json)
+        return
+    answer = _follow(api, mes, quiet=as_json)
+    _show(answer, as_json)
+    cycle_view = answer["ciclo"]
+    progress = cycle_view.get("progress") or {}
+    if cycle_view.get("timed_out") or progress.get("problems"):
+        raise typer.Exit(ExitCode.FAILED)
+
+
+@app.command("avance")
+def progress(
+    mes: str = MONTH,
+    as_json: bool = typer.Option(False, "--json", help="Salida JSON para scripts"),
+) -> None:
+    """Avance del ciclo de pagos del mes, sin esperar."""
+    _show(Api(load_settings()).get("supervision", f"/v1/payment-cycles/{mes}"), as_json)
+
+
+@app.command("cuadratura")
+def balance(
+    mes: str = MONTH,
+    as_json: bool = typer.Option(False, "--json", help="Salida JSON para scripts"),
+) -> None:
+    """Cuadratura del mes: devengado = pagado + pendiente + caducado, y el libro balanceado.
+
+    Termina con código 1, y lo dice, si alguna cuenta no cuadra.
+    """
+    books: dict[str, Any] = Api(load_settings()).get("payments", f"/v1/cycles/{mes}/cuadratura")
+    if as_json:
+        print_json(books)
+    else:
+        table = Table(title=f"Cuadratura de {mes}")
+        table.add_column("Concepto")
+        table.add_column("Monto (CLP)", justify="right")
+        for label, key in (
+            ("Devengado", "devengado"),
+            ("Pagado", "pagado"),
+            ("Pendiente", "pendiente"),
+            ("Caducado", "caducado"),
+        ):
+            table.add_row(label, _clp(books[key]))
+        console.print(table)
+        accounts = Table(title="Libro mayor (saldos)")
+        accounts.add_column("Cuenta")
+        accounts.add_column("Saldo (CLP)", justify="right")
+        for account in books["cuentas"]:
+            accounts.add_row(account["nombre"], _clp(account["saldo"]))
+        console.print(accounts)
+    if not books["cuadra"]:
+        for problem in books["problemas"]:
+            errors.print(f"[red bold]NO CUADRA:[/red bold] {problem}")
+        raise typer.Exit(ExitCode.FAILED)
+    if not as_json:
+        console.print("[green]La cuadratura del mes está correcta.[/green]")
+
+
+def _follow(api: Api, mes: str, *, quiet: bool) -> dict[str, Any]:
+    """Poll the cycle's progress until it ends, with a bar of answered transfers."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=errors, disable=quiet, transient=True) as bar:
+        task = bar.add_task("Ciclo de pagos", total=None)
+        while True:
+            try:
+                answer: dict[str, Any] = api.get("supervision", f"/v1/payment-cycles/{mes}")
+            except httpx.HTTPError:
+                time.sleep(1)
+                continue
+            view = answer["ciclo"]
+            progress = view.get("progress") or {}
+            answered = progress.get("settled", 0) + progress.get("rejected", 0)
+            bar.update(
+                task,
+                description=f"Ciclo {mes}: {view['step']}",
+                total=progress.get("transfers") or None,
+                completed=answered,
+            )
+            if answer["estado"] != "en curso":
+                return answer
+            time.sleep(1)
+
+
+def _show(answer: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(answer)
+        return
+    view = answer["ciclo"]
+    progress = view.get("progress") or {}
+    table = Table(title=f"Ciclo de pagos {view['period']} — {answer['estado']} ({view['step']})")
+    table.add_column("")
+    table.add_column("Cantidad", justify="right")
+    table.add_column("Monto (CLP)", justify="right")
+    table.add_row(
+        "Lotes armados / enviados", f"{view['batches_built']} / {view['batches_submitted']}", ""
+    )
+    if progress:
+        table.add_row("Transferencias", str(progress["transfers"]), _clp(progress["amount"]))
+        table.add_row("Pagadas", str(progress["settled"]), _clp(progress["settled_amount"]))
+        table.add_row("Rechazadas", str(progress["rejected"]), _clp(progress["rejected_amount"]))
+        table.add_row("Sin respuesta del banco", str(progress["in_flight"]), "")
+        table.add_row("Para cobro presencial", str(progress["in_person_available"]), "")
+        table.add_row("Caducadas", str(progress["expired"]), "")
+    console.print(table)
+    for reason, count in sorted((progress.get("rejected_by_reason") or {}).items()):
+        console.print(f"  Rechazo: {reason}: {count}")
+    if view.get("timed_out"):
+        errors.print("[red]El banco no respondió todas las transferencias en el plazo.[/red]")
+    for problem in progress.get("problems") or []:
+        errors.print(f"[red]Revisar con el banco:[/red] {problem}")
 
 
 def _clp(amount: int) -> str:

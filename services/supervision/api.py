@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from services.supervision.clients import Lifecycles
 from shared.contracts.lifecycle import (
@@ -22,6 +26,16 @@ from shared.contracts.lifecycle import (
     PauseRequest,
     TimelineEntry,
 )
+from shared.contracts.payments import (
+    PAYMENT_CYCLE_WORKFLOW,
+    QUERY_CYCLE_PROGRESS,
+    PaymentCycleInput,
+    PaymentCycleView,
+    payment_cycle_workflow_id,
+)
+from shared.errors import Conflict, DependencyUnavailable, NotFound
+from shared.http.deps import Actor
+from shared.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["supervisión"])
 
@@ -100,3 +114,81 @@ async def dashboard(
 ) -> dict[str, Any]:
     lifecycles: Lifecycles = request.app.state.lifecycles
     return await lifecycles.phase_counts(comuna=comuna)
+
+
+# ---- the monthly payment cycle --------------------------------------------------------
+
+PeriodPath = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="Mes, AAAA-MM")]
+
+
+class CycleStartIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reiniciar: bool = Field(
+        False,
+        description="Volver a ejecutar un ciclo ya terminado (no paga dos veces: solo envía "
+        "lo pendiente)",
+    )
+
+
+@router.post(
+    "/payment-cycles/{period}",
+    status_code=202,
+    summary="Iniciar el ciclo de pagos del mes (lo inicia también el calendario mensual)",
+    responses={409: {"description": "El ciclo ya está en curso o ya se ejecutó"}},
+)
+async def start_payment_cycle(
+    period: PeriodPath, body: CycleStartIn, request: Request, actor: Actor = "sistema"
+) -> PaymentCycleView:
+    client: Client = request.app.state.temporal
+    settings: Settings = request.app.state.settings
+    params = PaymentCycleInput(
+        period=period, poll_seconds=settings.payments_poll_seconds, actor=actor
+    )
+    try:
+        await client.start_workflow(
+            PAYMENT_CYCLE_WORKFLOW,
+            args=[params, None],
+            id=payment_cycle_workflow_id(period),
+            task_queue=settings.temporal_task_queue,
+            id_reuse_policy=(
+                WorkflowIDReusePolicy.ALLOW_DUPLICATE
+                if body.reiniciar
+                else WorkflowIDReusePolicy.REJECT_DUPLICATE
+            ),
+        )
+    except WorkflowAlreadyStartedError as exc:
+        hint = "" if body.reiniciar else "; para repetirlo use reiniciar"
+        raise Conflict(
+            f"El ciclo de pagos de {period} ya está en curso o ya se ejecutó{hint}"
+        ) from exc
+    return PaymentCycleView(period=period, step="iniciando", started_by=actor)
+
+
+@router.get("/payment-cycles/{period}", summary="Avance del ciclo de pagos del mes")
+async def payment_cycle(period: PeriodPath, request: Request) -> dict[str, Any]:
+    client: Client = request.app.state.temporal
+    handle = client.get_workflow_handle(payment_cycle_workflow_id(period))
+    try:
+        description = await handle.describe()
+        view = await handle.query(QUERY_CYCLE_PROGRESS, result_type=PaymentCycleView)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise NotFound(f"No se ha iniciado el ciclo de pagos de {period}") from exc
+        raise DependencyUnavailable(f"Temporal no respondió: {exc.message}") from exc
+    status = description.status.name if description.status is not None else "UNKNOWN"
+    return {
+        "estado": CYCLE_STATUS.get(status, status.lower()),
+        "ciclo": view.model_dump(mode="json"),
+    }
+
+
+CYCLE_STATUS = {
+    "RUNNING": "en curso",
+    "COMPLETED": "terminado",
+    "FAILED": "fallido",
+    "TERMINATED": "detenido",
+    "CANCELED": "cancelado",
+    "TIMED_OUT": "vencido",
+    "CONTINUED_AS_NEW": "en curso",
+}

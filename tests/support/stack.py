@@ -43,6 +43,8 @@ def free_port_settings(data_dir: Path) -> Settings:
         log_format="json",
         relay_poll_seconds=0.5,
         heartbeat_seconds=1.0,
+        payments_poll_seconds=0.5,
+        bank_delay_seconds=0.2,
     )
 
 

@@ -1,0 +1,91 @@
+"""A family's transfer, end to end: commitment → payee → entitlement → the month's cycle
+run with the CLI → the simulated bank → settled, in the books and in the family's timeline."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+
+from deploy.local.stack import LocalStack
+from shared.bus.client import Bus
+from shared.contracts import subjects
+from shared.contracts.payments import EntitlementRegistered, RegisterEntitlement
+from tests.cli.test_cli import familias
+from tests.support.programme import commit, contact, invite, refer, unique_comuna
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_the_cli_runs_the_months_cycle_and_the_family_sees_its_payment(
+    system: LocalStack,
+) -> None:
+    settings = system.settings
+    intake = httpx.AsyncClient(base_url=settings.service_url("intake"), timeout=10)
+    payments = httpx.AsyncClient(base_url=settings.service_url("payments"), timeout=10)
+    supervision = httpx.AsyncClient(base_url=settings.service_url("supervision"), timeout=10)
+    family = await refer(intake, unique_comuna("Pagos"))
+    await contact(intake, family)
+    await invite(intake, family)
+    await commit(intake, family)
+
+    # The commitment names the representative: payments learns who to pay, and how.
+    async def payee() -> httpx.Response:
+        return await payments.get(f"/v1/families/{family.id}/payee")
+
+    found = await eventually(payee, until=lambda r: r.status_code == 200, timeout=30)
+    assert found.json()["canal"] == "transferencia"
+    assert found.json()["tipo_cuenta"] == "cuenta_rut"
+    assert found.json()["run"].startswith("**.***.")  # masked: never the full RUT
+
+    period = "2031-01"
+    bus = await Bus.connect(settings, name="test-e2e-payments")
+    try:
+        await bus.request(
+            subjects.ENTITLEMENT_REGISTER,
+            RegisterEntitlement(
+                idempotency_key=f"{family.id}:{period}:bono_proteccion",
+                family_id=UUID(family.id),
+                period=date(2031, 1, 1),
+                plan_month=1,
+            ),
+            EntitlementRegistered,
+        )
+    finally:
+        await bus.close()
+
+    run = familias(settings, "pagos", "ciclo", period, "--json")
+    assert run.returncode == 0, run.stderr
+    answer = json.loads(run.stdout)
+    assert answer["estado"] == "terminado"
+    assert answer["ciclo"]["progress"]["in_flight"] == 0
+
+    again = familias(settings, "pagos", "ciclo", period, "--no-seguir")
+    assert "ya está en curso o ya se ejecutó" in again.stderr
+
+    orders = (await payments.get(f"/v1/families/{family.id}/orders")).json()
+    assert [(o["mes"], o["estado"]) for o in orders] == [(period, "pagada")]
+    assert orders[0]["intentos"][0]["referencia_banco"]
+
+    books = familias(settings, "pagos", "cuadratura", period, "--json")
+    assert books.returncode == 0, books.stderr
+    assert json.loads(books.stdout)["cuadra"] is True
+
+    # The bridge signals the settlement to the family's workflow: it is in its timeline.
+    async def timeline() -> list[dict[str, Any]]:
+        response = await supervision.get(f"/v1/families/{family.id}/lifecycle")
+        return list(response.json().get("linea_de_tiempo", []))
+
+    entries = await eventually(
+        timeline,
+        until=lambda items: any("pagada" in e.get("description", "") for e in items),
+        timeout=30,
+    )
+    assert any(period in e.get("description", "") for e in entries)
+    for client in (intake, payments, supervision):
+        await client.aclose()
