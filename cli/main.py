@@ -6,7 +6,7 @@ from typing import NoReturn
 
 import typer
 
-from cli import family, nomina, payments, status
+from cli import family, nomina, payments, report, status
 from shared.observability import configure_logging
 from shared.process import exit_now
 from shared.settings import Settings
@@ -29,6 +29,7 @@ app.command("estado")(status.status)
 app.add_typer(family.app, name="familia")
 app.add_typer(nomina.app, name="nomina")
 app.add_typer(payments.app, name="pagos")
+app.add_typer(report.app, name="reporte")
 
 
 def main() -> NoReturn:

@@ -1,0 +1,100 @@
+"""`familias reporte …`: the transparency report and the monthly management report.
+
+CSV and JSON go to standard output unless `--salida` names a file. PDF and XLSX are never
+written to a terminal: without `--salida` they are saved in the current folder under the
+name the server gives (`informe-transparencia-2024.pdf`), and an existing file of that
+name is left alone. `--salida -` sends any format to standard output, for pipes.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+
+from cli.api import Api, fail
+from cli.output import ExitCode, console, errors
+from shared.settings import load_settings
+
+app = typer.Typer(
+    help="Informes: transparencia (Ley 20.285) y gestión mensual.", no_args_is_help=True
+)
+
+FORMATS = ("pdf", "xlsx", "csv", "json")
+TO_STDOUT = ("csv", "json")
+REPORT_TIMEOUT_SECONDS = 120.0
+
+Formato = typer.Option("csv", "--formato", "-f", help="pdf, xlsx, csv o json")
+Salida = typer.Option(
+    None, "--salida", "-o", help="Archivo a escribir ('-' para la salida estándar)"
+)
+ComunaOption = typer.Option(None, "--comuna", help="Solo esta comuna")
+
+
+@app.command("transparencia")
+def transparency(
+    anio: int = typer.Option(..., "--anio", min=2000, max=2100, help="Año del informe"),
+    formato: str = Formato,
+    comuna: str | None = ComunaOption,
+    salida: str | None = Salida,
+) -> None:
+    """Informe de transparencia de un año (etapas, cobertura, sesiones, abandono, organigrama)."""
+    _download("/v1/reportes/transparencia", {"anio": anio, "comuna": comuna}, formato, salida)
+
+
+@app.command("mensual")
+def monthly(
+    mes: str = typer.Option(..., "--mes", help="Mes del informe, AAAA-MM"),
+    formato: str = Formato,
+    comuna: str | None = ComunaOption,
+    salida: str | None = Salida,
+) -> None:
+    """Informe mensual de gestión para FOSIS (fases, sesiones, ingresos, egresos, vencidos)."""
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", mes):
+        errors.print(f"[red]Mes no válido: {mes}. Use AAAA-MM, por ejemplo 2025-03.[/red]")
+        raise typer.Exit(ExitCode.USAGE)
+    _download("/v1/reportes/mensual", {"mes": mes, "comuna": comuna}, formato, salida)
+
+
+def _download(path: str, params: dict[str, Any], formato: str, salida: str | None) -> None:
+    formato = formato.lower()
+    if formato not in FORMATS:
+        errors.print(f"[red]Formato no válido: {formato}. Use pdf, xlsx, csv o json.[/red]")
+        raise typer.Exit(ExitCode.USAGE)
+    api = Api(load_settings(), timeout=REPORT_TIMEOUT_SECONDS)
+    url = f"{api.settings.service_url('supervision')}{path}"
+    query = {k: v for k, v in params.items() if v is not None} | {"formato": formato}
+    try:
+        response = api.http.get(url, params=query)
+    except httpx.HTTPError as exc:
+        errors.print(f"[red]No se pudo contactar el servicio de supervisión ({url}).[/red]")
+        raise typer.Exit(ExitCode.UNAVAILABLE) from exc
+    if response.status_code >= 400:
+        fail(response)
+    if salida == "-" or (salida is None and formato in TO_STDOUT):
+        sys.stdout.buffer.write(response.content)
+        sys.stdout.flush()
+        return
+    target = Path(salida) if salida else Path(_suggested_name(response, formato))
+    if salida is None and target.exists():
+        errors.print(
+            f"[red]Ya existe {target}: no se reemplaza. Indique otro archivo con --salida.[/red]"
+        )
+        raise typer.Exit(ExitCode.REFUSED)
+    try:
+        target.write_bytes(response.content)
+    except OSError as exc:
+        errors.print(f"[red]No se pudo escribir {target}: {exc.strerror}.[/red]")
+        raise typer.Exit(ExitCode.FAILED) from exc
+    console.print(f"Informe guardado en {target}")
+
+
+def _suggested_name(response: httpx.Response, formato: str) -> str:
+    """The file name in Content-Disposition, reduced to a plain name in this folder."""
+    found = re.search(r'filename="([^"]+)"', response.headers.get("content-disposition", ""))
+    name = Path(found[1]).name if found else ""
+    return name if re.fullmatch(r"[\w.-]+", name) else f"informe.{formato}"
