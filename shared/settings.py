@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     payments_max_rejects: int = Field(2, ge=1, le=12)
     # Months an in-person payment waits to be claimed before it expires (renounced).
     payments_in_person_expiry_months: int = Field(6, ge=1, le=24)
+    # Pay the differences a late tariff law leaves for months already registered.
+    payments_pay_reliquidation: bool = False
     # Day of the month the Schedule starts that month's payment cycle.
     payments_cycle_day: int = Field(20, ge=1, le=28)
     # The bank may take its time with a file: how long a submission waits for its receipt.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, text
 
@@ -13,12 +13,14 @@ from services.payments import cycle
 from services.payments.ledger import ACCOUNT_NAMES, EXPENSE, balance_report
 from services.payments.models import BatchLine, Entitlement, Payee, PaymentOrder
 from services.payments.payees import set_channel, set_hold
-from services.payments.tariffs import load_tariffs, schedule
+from services.payments.reliquidation import gaps, grant
+from services.payments.tariff_store import add_tariffs, current_tariffs
+from services.payments.tariffs import parse_tariffs, schedule
 from shared.contracts.payments import CycleProgress
 from shared.dates import parse_date
 from shared.db.audit import record_audit
 from shared.errors import Conflict, NotFound, ValidationFailed
-from shared.http.deps import Actor, Session
+from shared.http.deps import Actor, Runtime, Session
 from shared.rut import mask_rut
 
 router = APIRouter(prefix="/v1", tags=["pagos"])
@@ -26,6 +28,7 @@ router = APIRouter(prefix="/v1", tags=["pagos"])
 
 @router.get("/calendar", summary="Los 24 meses que recibiría una familia (Bono de Protección)")
 async def calendar(
+    db: Session,
     inicio: Annotated[
         str, Query(pattern=r"^\d{4}-\d{2}$", description="Mes del primer pago, AAAA-MM")
     ],
@@ -34,7 +37,7 @@ async def calendar(
         first = parse_date(f"{inicio}-01")
     except ValueError as exc:
         raise ValidationFailed("Mes no válido: use AAAA-MM") from exc
-    months = schedule(load_tariffs(), first)
+    months = schedule(await current_tariffs(db), first)
     return {
         "inicio": inicio,
         "meses": [
@@ -260,3 +263,98 @@ async def claim(reference: str, db: Session, actor: Actor = "sistema") -> dict[s
         db, actor=actor, action="pago_presencial_cobrado", entity="pago", entity_id=row.id
     )
     return {"referencia": reference, "estado": LINE_STATES["claimed"], "monto": int(row.amount)}
+
+
+@router.get("/tariffs", summary="Tarifas vigentes e históricas, con su publicación y fuente")
+async def tariffs(db: Session) -> list[dict[str, Any]]:
+    return [
+        {
+            "concepto": r.concept,
+            "tramo": r.tranche,
+            "vigente_desde": r.effective_from,
+            "publicado": r.published_at,
+            "monto": r.amount,
+            "fuente": r.source,
+        }
+        for r in await current_tariffs(db)
+    ]
+
+
+@router.post(
+    "/tariffs",
+    summary="Cargar tarifas nuevas (CSV como tarifas.csv); una tarifa publicada no se modifica",
+    openapi_extra={
+        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+    },
+)
+async def upload_tariffs(request: Request, db: Session, actor: Actor = "sistema") -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > 1_000_000:
+        raise ValidationFailed("El archivo de tarifas es demasiado grande")
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed("El archivo de tarifas debe estar en UTF-8") from exc
+    added = await add_tariffs(db, parse_tariffs(content, "archivo cargado"), actor)
+    found = await gaps(db, await current_tariffs(db))
+    return {
+        "agregadas": len(added),
+        "reliquidacion": {"meses": len(found), "monto": sum(g.gap for g in found if g.gap > 0)},
+    }
+
+
+@router.get(
+    "/reliquidaciones",
+    summary="Diferencias por tarifas publicadas tarde, para los meses ya registrados",
+)
+async def reliquidations(
+    db: Session, runtime: Runtime, limite: Annotated[int, Query(ge=1, le=10_000)] = 1000
+) -> dict[str, Any]:
+    found = await gaps(db, await current_tariffs(db))
+    settings = runtime.settings
+    return {
+        "se_paga": settings.payments_pay_reliquidation,
+        "meses": len(found),
+        "familias": len({g.family_id for g in found}),
+        "monto_a_favor": sum(g.gap for g in found if g.gap > 0),
+        "monto_en_contra": -sum(g.gap for g in found if g.gap < 0),
+        "detalle": [
+            {
+                "familia_id": g.family_id,
+                "mes": f"{g.period:%Y-%m}",
+                "mes_plan": g.plan_month,
+                "registrado": g.recorded,
+                "ya_reliquidado": g.granted,
+                "vigente": g.in_force,
+                "diferencia": g.gap,
+                "fuente": g.source,
+            }
+            for g in found[:limite]
+        ],
+    }
+
+
+@router.post(
+    "/reliquidaciones/aplicar",
+    summary="Registrar las diferencias a favor para pagarlas en el próximo ciclo",
+    responses={409: {"description": "La política vigente no paga reliquidaciones"}},
+)
+async def apply_reliquidations(
+    db: Session, runtime: Runtime, actor: Actor = "sistema"
+) -> dict[str, Any]:
+    if not runtime.settings.payments_pay_reliquidation:
+        raise Conflict(
+            "La política vigente no paga reliquidaciones "
+            "(FAMILIAS_PAYMENTS_PAY_RELIQUIDATION=false): las diferencias se muestran, no se pagan"
+        )
+    granted, review = await grant(db, await gaps(db, await current_tariffs(db)))
+    await record_audit(
+        db,
+        actor=actor,
+        action="reliquidacion_aplicada",
+        entity="reliquidacion",
+        entity_id="-",
+        registradas=granted,
+        por_revisar=review,
+    )
+    return {"registradas": granted, "por_revisar": review}

@@ -37,7 +37,10 @@ from shared.db.outbox import add_events
 from shared.errors import NotFound, ValidationFailed
 from shared.settings import Settings
 
-CONCEPT_TEXT = {"bono_proteccion": "Bono de Protección"}
+CONCEPT_TEXT = {
+    "bono_proteccion": "Bono de Protección",
+    "reliquidacion": "Reliquidación Bono de Protección",
+}
 
 
 def parse_period(value: str) -> date:

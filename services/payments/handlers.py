@@ -6,12 +6,13 @@ import asyncio
 from uuid import UUID
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.payments import cycle, reconciliation
 from services.payments.bank.http import HttpBankAdapter
 from services.payments.entitlements import register_entitlement
 from services.payments.payees import fetch_representative, set_representative
-from services.payments.tariffs import load_tariffs
+from services.payments.tariff_store import current_tariffs, merge_packaged
 from shared.bus.consumer import consume
 from shared.contracts import subjects
 from shared.contracts.envelope import Envelope
@@ -38,19 +39,20 @@ QUEUE = "payments"
 
 
 async def register_handlers(runtime: ServiceRuntime) -> None:
-    tariffs = load_tariffs()  # validated at start: a bad row stops the service, loudly
+    # The packaged file is validated at start (a bad row stops the service, loudly) and
+    # merged with what administrators uploaded; rows already present are kept.
+    async with runtime.sessions() as session, session.begin():
+        await merge_packaged(session)
     settings = runtime.settings
     http = httpx.AsyncClient(timeout=settings.bank_timeout_seconds)
     bank = HttpBankAdapter(settings.service_url("bank"), http)
     runtime.on_stop(http.aclose)
 
     async def register(command: RegisterEntitlement) -> EntitlementRegistered:
-        return await run_once(
-            runtime.sessions,
-            command,
-            EntitlementRegistered,
-            lambda session: register_entitlement(session, command, tariffs),
-        )
+        async def apply(session: AsyncSession) -> EntitlementRegistered:
+            return await register_entitlement(session, command, await current_tariffs(session))
+
+        return await run_once(runtime.sessions, command, EntitlementRegistered, apply)
 
     async def open_cycle(command: OpenCycle) -> CycleOpened:
         async with runtime.sessions() as session, session.begin():

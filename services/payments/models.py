@@ -52,6 +52,27 @@ class Entitlement(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class TariffRecord(Base):
+    """The tariffs in force: the packaged file merged at start, plus administrators' uploads.
+
+    A published row is never changed; a new law is a new row (maybe effective before it
+    was published, which is what makes a *reliquidación*).
+    """
+
+    __tablename__ = "tariff_rows"
+    __table_args__ = (UniqueConstraint("concept", "tranche", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    concept: Mapped[str] = mapped_column(String(20))
+    tranche: Mapped[int]
+    effective_from: Mapped[date]
+    published_at: Mapped[date]
+    amount: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(200))
+    loaded_by: Mapped[str] = mapped_column(String(120), default="paquete")
+    loaded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
 class Payee(Base):
     """Who receives a family's transfers and how: the representative and the channel.
 

@@ -7,6 +7,7 @@ tranche 4 (months 19–24) the Subsidio Familiar in force, which changes on its 
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -38,30 +39,48 @@ class MonthAmount:
 
 
 def load_tariffs(path: Path = DEFAULT_FILE) -> list[TariffRow]:
-    """Read and validate the tariff file; any bad row stops the service with its line."""
+    """Read and validate the packaged tariff file; any bad row stops the service."""
+    return parse_tariffs(path.read_text(encoding="utf-8-sig"), path.name)
+
+
+def parse_tariffs(content: str, name: str = "tarifas.csv") -> list[TariffRow]:
+    """Validate a whole tariff file (as shipped or uploaded by an administrator).
+
+    Every problem names its line; a file with any bad line is refused whole.
+    """
     rows: list[TariffRow] = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        for number, record in enumerate(csv.DictReader(handle), start=2):
-            try:
-                row = TariffRow(
-                    concept=record["concepto"],
-                    tranche=int(record["tramo"]),
-                    effective_from=date.fromisoformat(record["vigente_desde"]),
-                    published_at=date.fromisoformat(record["publicado"]),
-                    amount=int(record["monto"]),
-                    source=record["fuente"].strip(),
-                )
-            except (KeyError, ValueError) as exc:
-                raise ValidationFailed(
-                    f"Tarifa mal escrita en {path.name}, línea {number}"
-                ) from exc
-            if row.concept not in ("proteccion", "suf") or not 1 <= row.tranche <= 4:
-                raise ValidationFailed(
-                    f"Concepto o tramo desconocido en {path.name}, línea {number}"
-                )
-            if row.amount <= 0 or not row.source:
-                raise ValidationFailed(f"Monto o fuente faltante en {path.name}, línea {number}")
-            rows.append(row)
+    seen: set[tuple[str, int, date]] = set()
+    for number, record in enumerate(csv.DictReader(io.StringIO(content)), start=2):
+        try:
+            row = TariffRow(
+                concept=record["concepto"].strip(),
+                tranche=int(record["tramo"]),
+                effective_from=date.fromisoformat(record["vigente_desde"].strip()),
+                published_at=date.fromisoformat(record["publicado"].strip()),
+                amount=int(record["monto"]),
+                source=(record["fuente"] or "").strip(),
+            )
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise ValidationFailed(f"Tarifa mal escrita en {name}, línea {number}") from exc
+        if row.concept not in ("proteccion", "suf") or not 1 <= row.tranche <= 4:
+            raise ValidationFailed(f"Concepto o tramo desconocido en {name}, línea {number}")
+        if (row.concept == "suf") != (row.tranche == 4):
+            raise ValidationFailed(
+                f"El tramo 4 es el SUF y solo el SUF es tramo 4 ({name}, línea {number})"
+            )
+        if row.amount <= 0 or not row.source:
+            raise ValidationFailed(f"Monto o fuente faltante en {name}, línea {number}")
+        if row.effective_from.day != 1:
+            raise ValidationFailed(
+                f"Una tarifa rige desde el día 1 de un mes ({name}, línea {number})"
+            )
+        key = (row.concept, row.tranche, row.effective_from)
+        if key in seen:
+            raise ValidationFailed(f"Tarifa repetida en {name}, línea {number}")
+        seen.add(key)
+        rows.append(row)
+    if not rows:
+        raise ValidationFailed(f"El archivo {name} no tiene tarifas")
     return rows
 
 

@@ -1,0 +1,129 @@
+"""Tariffs uploaded without a deploy, and the *reliquidación* a late law leaves behind."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+
+from services.payments.main import create_app
+from shared.bus.client import Bus
+from shared.contracts import subjects
+from shared.contracts.payments import EntitlementRegistered, RegisterEntitlement
+from shared.settings import Settings
+from tests.conftest import ServiceUnderTest
+from tests.support.stack import running_app
+
+HEADER = "concepto,tramo,vigente_desde,publicado,monto,fuente\n"
+# A SUF law published in July 2026 with effect from May 2026 (the handbook's "not yet known").
+LATE_LAW = HEADER + "suf,4,2026-05-01,2026-07-15,22800,Ley de reajuste del SUF (ejemplo)\n"
+SUF_2025 = 22_007
+
+
+@pytest.fixture
+async def paying(it_settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Bus]]:
+    """Payments with its own database, under a policy that pays reliquidaciones."""
+    tag = uuid4().hex[:6]
+    settings = it_settings.model_copy(
+        update={
+            "database_prefix": f"rl{tag}_",
+            "stream_prefix": f"RL{tag.upper()}_",
+            "payments_pay_reliquidation": True,
+        }
+    )
+    async with running_app(create_app(settings)) as client:
+        bus = await Bus.connect(settings, name=f"test-rl-{tag}")
+        yield client, bus
+        await bus.close()
+
+
+async def register(bus: Bus, family_id: UUID, period: date, plan_month: int) -> int:
+    answer = await bus.request(
+        subjects.ENTITLEMENT_REGISTER,
+        RegisterEntitlement(
+            idempotency_key=f"{family_id}:{period:%Y-%m}:bono_proteccion",
+            family_id=family_id,
+            period=period,
+            plan_month=plan_month,
+        ),
+        EntitlementRegistered,
+    )
+    return answer.amount
+
+
+async def test_a_late_law_is_computed_shown_and_paid_only_once(
+    paying: tuple[httpx.AsyncClient, Bus],
+) -> None:
+    client, bus = paying
+    family, other = uuid4(), uuid4()
+    assert await register(bus, family, date(2026, 5, 1), 19) == SUF_2025
+    assert await register(bus, family, date(2026, 6, 1), 20) == SUF_2025
+    assert await register(bus, other, date(2026, 4, 1), 19) == SUF_2025  # before the law
+    assert (await client.get("/v1/reliquidaciones")).json()["meses"] == 0
+
+    upload = await client.post(
+        "/v1/tariffs",
+        content=LATE_LAW.encode(),
+        headers={"Content-Type": "text/csv", "X-Familias-Usuario": "admin.pagos"},
+    )
+    assert upload.status_code == 200, upload.text
+    assert upload.json() == {"agregadas": 1, "reliquidacion": {"meses": 2, "monto": 2 * 793}}
+    same_again = await client.post("/v1/tariffs", content=LATE_LAW.encode())
+    assert same_again.json()["agregadas"] == 0
+
+    shown = (await client.get("/v1/reliquidaciones")).json()
+    assert shown["se_paga"] is True
+    assert [(d["familia_id"], d["mes"], d["diferencia"]) for d in shown["detalle"]] == [
+        (str(family), "2026-05", 793),
+        (str(family), "2026-06", 793),
+    ]
+    # Months registered from now on use the new row; the calendar shows it too.
+    assert await register(bus, family, date(2026, 7, 1), 21) == 22_800
+    months = (await client.get("/v1/calendar", params={"inicio": "2024-11"})).json()["meses"]
+    assert months[18] == months[18] | {"mes": "2026-05", "mes_plan": 19, "monto": 22_800}
+
+    applied = await client.post("/v1/reliquidaciones/aplicar")
+    assert applied.json() == {"registradas": 2, "por_revisar": 0}
+    assert (await client.get("/v1/reliquidaciones")).json()["meses"] == 0
+    again = await client.post("/v1/reliquidaciones/aplicar")
+    assert again.json() == {"registradas": 0, "por_revisar": 0}
+
+    orders = (await client.get(f"/v1/families/{family}/orders")).json()
+    assert sorted((o["mes"], o["concepto"], o["monto"]) for o in orders) == [
+        ("2026-05", "bono_proteccion", SUF_2025),
+        ("2026-05", "reliquidacion", 793),
+        ("2026-06", "bono_proteccion", SUF_2025),
+        ("2026-06", "reliquidacion", 793),
+        ("2026-07", "bono_proteccion", 22_800),
+    ]
+    books = (await client.get("/v1/cycles/2026-05/cuadratura")).json()
+    assert books["cuadra"], books["problemas"]
+    assert books["devengado"] == SUF_2025 + 793
+
+
+async def test_a_published_tariff_is_never_rewritten_and_bad_files_name_their_line(
+    paying: tuple[httpx.AsyncClient, Bus],
+) -> None:
+    client, _ = paying
+    changed = HEADER + "proteccion,1,2024-02-01,2024-02-01,99999,otra fuente\n"
+    refused = await client.post("/v1/tariffs", content=changed.encode())
+    assert refused.status_code == 409
+    assert "no se modifica" in refused.json()["detail"]
+
+    broken = LATE_LAW + "suf,4,2026-13-01,2026-07-15,22800,x\n"
+    bad = await client.post("/v1/tariffs", content=broken.encode())
+    assert bad.status_code == 422
+    assert "línea 3" in bad.json()["detail"]
+    tariffs = (await client.get("/v1/tariffs")).json()
+    assert not any(t["vigente_desde"] == "2026-05-01" for t in tariffs)  # refused whole
+
+
+async def test_without_the_policy_differences_are_shown_never_paid(
+    payments: ServiceUnderTest,
+) -> None:
+    refused = await payments.client.post("/v1/reliquidaciones/aplicar")
+    assert refused.status_code == 409
+    assert "no paga reliquidaciones" in refused.json()["detail"]
