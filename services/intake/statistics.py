@@ -7,6 +7,7 @@ family's current one (a moved family counts where it is now).
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -36,11 +37,10 @@ Comuna = Annotated[str | None, Query(max_length=80, description="Solo esta comun
 
 def month_bounds(month: str) -> tuple[date, date]:
     """First and last day of `AAAA-MM`."""
-    try:
-        first = date(int(month[:4]), int(month[5:7]), 1)
-    except ValueError as exc:
-        raise ValidationFailed("Mes no válido: use AAAA-MM") from exc
-    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    year, number = int(month[:4]), int(month[5:7])
+    if not (2000 <= year <= 2100 and 1 <= number <= 12):
+        raise ValidationFailed("Mes no válido: use AAAA-MM, entre 2000 y 2100")
+    return date(year, number, 1), date(year, number, monthrange(year, number)[1])
 
 
 def _between(column: Any, first: date, last: date) -> ColumnElement[bool]:

@@ -101,10 +101,10 @@ async def monthly_report(
     formato: FormatQuery = "pdf",
     comuna: Comuna = None,
 ) -> Response:
-    try:
-        month = date(int(mes[:4]), int(mes[5:7]), 1)
-    except ValueError as exc:
-        raise ValidationFailed("Mes no válido: use AAAA-MM") from exc
+    year, number = int(mes[:4]), int(mes[5:7])
+    if not (2000 <= year <= 2100 and 1 <= number <= 12):
+        raise ValidationFailed("Mes no válido: use AAAA-MM, entre 2000 y 2100")
+    month = date(year, number, 1)
     services = _services(request)
     params = _params(mes=mes, comuna=comuna)
     intake, plans = await asyncio.gather(

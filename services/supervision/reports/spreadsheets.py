@@ -46,6 +46,14 @@ def _sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
+def _xlsx_cell(value: Any) -> Any:
+    """`safe_cell`, and without the control characters XLSX cannot hold (a comuna typed so)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cell = safe_cell(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell
+
+
 def to_report_xlsx(report: Report) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -55,16 +63,16 @@ def to_report_xlsx(report: Report) -> bytes:
     assert cover is not None
     taken: set[str] = set()
     cover.title = _sheet_name("Informe", taken)
-    cover.append([safe_cell(report.title)])
+    cover.append([_xlsx_cell(report.title)])
     cover["A1"].font = Font(bold=True, size=14)
     for key, value in (("Período", report.period), ("Alcance", report.scope),
                        ("Emitido", report.issued_text)):  # fmt: skip
-        cover.append([key, safe_cell(value)])
+        cover.append([key, _xlsx_cell(value)])
     cover.append([])
     cover.append(["Notas y definiciones"])
     cover.cell(row=cover.max_row, column=1).font = Font(bold=True)
     for note in report.notes:
-        cover.append([safe_cell(note)])
+        cover.append([_xlsx_cell(note)])
         cover.cell(row=cover.max_row, column=1).alignment = Alignment(wrap_text=True)
     cover.column_dimensions["A"].width = 110
     for table in report.tables:
@@ -80,14 +88,14 @@ def to_report_xlsx(report: Report) -> bytes:
 
 
 def _table_sheet(sheet: Any, table: Table, font: Any) -> None:
-    sheet.append([safe_cell(h) for h in table.headers])
+    sheet.append([_xlsx_cell(h) for h in table.headers])
     for cell in sheet[1]:
         cell.font = font(bold=True)
     for row in table.rows:
-        sheet.append([safe_cell(cell) for cell in row])
+        sheet.append([_xlsx_cell(cell) for cell in row])
     if table.note:
         sheet.append([])
-        sheet.append([safe_cell(table.note)])
+        sheet.append([_xlsx_cell(table.note)])
     sheet.column_dimensions["A"].width = 58
     for letter in "BCDEF":
         sheet.column_dimensions[letter].width = 16

@@ -24,6 +24,7 @@ from services.supervision.clients import ServiceClient
 from services.supervision.reports import transparency
 from services.supervision.reports.api import router as reports_router
 from services.supervision.reports.document import file_stem
+from services.supervision.reports.pdf import to_report_pdf
 from services.supervision.reports.spreadsheets import to_report_csv, to_report_xlsx
 from shared.bus.client import Bus
 from shared.http.problems import install_problem_handlers
@@ -356,7 +357,7 @@ def test_the_supervision_app_serves_the_reports() -> None:
     assert {"/v1/reportes/transparencia", "/v1/reportes/mensual"} <= set(paths)
 
 
-def test_a_label_that_looks_like_a_formula_stays_text_in_csv_and_xlsx() -> None:
+def test_a_label_that_looks_like_a_formula_stays_text_and_control_characters_go() -> None:
     staff = [{"id": "1", "rol": '=HYPERLINK("http://x")', "jefatura_id": None, "activo": True}]
     empty_intake = {
         "etapas": dict.fromkeys(
@@ -374,10 +375,13 @@ def test_a_label_that_looks_like_a_formula_stays_text_in_csv_and_xlsx() -> None:
         "abandono": {"pasos": {}, "recomendaciones": {}},
     }
     now = datetime(2025, 3, 31, 9, 30, tzinfo=ZoneInfo("America/Santiago"))
-    report = transparency.build(2024, "=Comuna", empty_intake, empty_plans, staff, now)
+    # A comuna typed with a control character: XLSX cannot hold it, so it is dropped.
+    report = transparency.build(2024, "=Comuna\x17", empty_intake, empty_plans, staff, now)
     assert report.file_stem == "informe-transparencia-2024-comuna"
     rows = csv_rows(to_report_csv(report))
     chart = [row for row in rows if row[0].startswith("Organigrama")]
     assert chart[0][1].startswith("'=")
     cells = xlsx_cells(to_report_xlsx(report))
     assert cells["Organigrama"][1][0].startswith("'=")
+    assert cells["Informe"][2] == ["Alcance", "Comuna de =Comuna"]
+    assert to_report_pdf(report).startswith(b"%PDF")
