@@ -50,6 +50,7 @@ def activities_for(bus: Bus) -> Sequence[Callable[..., Any]]:
         lifecycle.open_case,
         lifecycle.sessions_in_month,
         lifecycle.register_entitlement,
+        lifecycle.hold_payments,
         lifecycle.close_family,
         lifecycle.publish_exited,
         *PaymentCycleActivities(bus).all(),

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from services.payments import cycle
 from services.payments.ledger import ACCOUNT_NAMES, EXPENSE, balance_report
-from services.payments.models import BatchLine, Entitlement, Payee, PaymentOrder
+from services.payments.models import BatchLine, Entitlement, Payee, PaymentHold, PaymentOrder
 from services.payments.payees import set_channel, set_hold
 from services.payments.reliquidation import gaps, grant
 from services.payments.tariff_store import add_tariffs, current_tariffs
@@ -174,7 +174,7 @@ class PayeeChannelIn(BaseModel):
     motivo: str = Field(min_length=5, max_length=500)
 
 
-def _payee_out(payee: Payee) -> dict[str, Any]:
+def _payee_out(payee: Payee, hold: PaymentHold | None) -> dict[str, Any]:
     return {
         "run": mask_rut(payee.run),
         "canal": payee.channel,
@@ -182,8 +182,8 @@ def _payee_out(payee: Payee) -> dict[str, Any]:
         "tipo_cuenta": payee.account_kind,
         "cuenta": f"···{payee.account_number[-4:]}",
         "rechazos_seguidos": payee.rejects_in_row,
-        "retenida": payee.held,
-        "motivo_retencion": payee.hold_reason,
+        "retenida": hold is not None,
+        "motivo_retencion": hold.reason if hold else None,
     }
 
 
@@ -192,7 +192,7 @@ async def payee(family_id: UUID, db: Session) -> dict[str, Any]:
     found = await db.get(Payee, family_id)
     if found is None:
         raise NotFound("La familia no tiene representante registrado en pagos todavía")
-    return _payee_out(found)
+    return _payee_out(found, await db.get(PaymentHold, family_id))
 
 
 @router.put(
@@ -215,7 +215,7 @@ async def change_payee(
         actor=actor,
         reason=body.motivo,
     )
-    return _payee_out(changed)
+    return _payee_out(changed, await db.get(PaymentHold, family_id))
 
 
 class HoldIn(BaseModel):

@@ -95,7 +95,7 @@ BUILD_LINES = text(
         SELECT o.id FROM payment_orders o
         JOIN payees p ON p.family_id = o.family_id
         WHERE o.state = 'pending' AND o.period <= :period
-          AND NOT p.held AND p.channel = :channel
+          AND p.channel = :channel
         ORDER BY o.period, o.id
         LIMIT :size
         FOR UPDATE OF o SKIP LOCKED

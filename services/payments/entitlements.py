@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.payments.ledger import entitlement_posting, post
-from services.payments.models import Entitlement, Payee, PaymentOrder
+from services.payments.models import Entitlement, PaymentHold, PaymentOrder
 from services.payments.tariffs import TariffRow, protection_amount
 from shared.contracts.payments import EntitlementRegistered, OrderCreated, RegisterEntitlement
 from shared.db.outbox import add_event
@@ -54,14 +54,14 @@ async def register_entitlement(
     )
     session.add(entitlement)
     await session.flush()
-    payee = await session.get(Payee, command.family_id)
+    hold = await session.get(PaymentHold, command.family_id)
     order = PaymentOrder(
         entitlement_id=entitlement.id,
         family_id=entitlement.family_id,
         period=period,
         concept=entitlement.concept,
         amount=entitlement.amount,
-        state="held" if payee is not None and payee.held else "pending",
+        state="held" if hold is not None else "pending",
     )
     session.add(order)
     await session.flush()

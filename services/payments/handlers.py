@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.payments import cycle, reconciliation
 from services.payments.bank.http import HttpBankAdapter
 from services.payments.entitlements import register_entitlement
-from services.payments.payees import fetch_representative, set_representative
+from services.payments.payees import fetch_representative, set_hold, set_representative
 from services.payments.tariff_store import current_tariffs, merge_packaged
 from shared.bus.consumer import consume
 from shared.contracts import subjects
@@ -25,7 +25,9 @@ from shared.contracts.payments import (
     CycleProgress,
     EntitlementRegistered,
     GetCycleProgress,
+    HoldPayments,
     OpenCycle,
+    PaymentsHeld,
     PollBank,
     RegisterEntitlement,
     SubmitBatch,
@@ -53,6 +55,21 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
             return await register_entitlement(session, command, await current_tariffs(session))
 
         return await run_once(runtime.sessions, command, EntitlementRegistered, apply)
+
+    async def hold(command: HoldPayments) -> PaymentsHeld:
+        async def apply(session: AsyncSession) -> PaymentsHeld:
+            changed = await set_hold(
+                session,
+                command.family_id,
+                held=command.hold,
+                reason=command.reason,
+                actor=command.actor,
+            )
+            return PaymentsHeld(
+                family_id=command.family_id, held=command.hold, orders_changed=changed
+            )
+
+        return await run_once(runtime.sessions, command, PaymentsHeld, apply)
 
     async def open_cycle(command: OpenCycle) -> CycleOpened:
         async with runtime.sessions() as session, session.begin():
@@ -88,6 +105,7 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
 
     serve = runtime.bus.serve
     await serve(subjects.ENTITLEMENT_REGISTER, RegisterEntitlement, register, queue=QUEUE)
+    await serve(subjects.PAYMENTS_HOLD, HoldPayments, hold, queue=QUEUE)
     await serve(subjects.CYCLE_OPEN, OpenCycle, open_cycle, queue=QUEUE)
     await serve(subjects.CYCLE_BUILD, BuildBatches, build, queue=QUEUE)
     await serve(subjects.BATCH_SUBMIT, SubmitBatch, submit, queue=QUEUE)

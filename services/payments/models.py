@@ -94,9 +94,21 @@ class Payee(Base):
     account_kind: Mapped[str] = mapped_column(String(20))
     account_number: Mapped[str] = mapped_column(String(40))
     rejects_in_row: Mapped[int] = mapped_column(default=0)
-    held: Mapped[bool] = mapped_column(default=False)
-    hold_reason: Mapped[str | None] = mapped_column(String(300), default=None)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class PaymentHold(Base):
+    """A family whose payments are suspended (paused, abandonment under review).
+
+    Its orders are held, never dropped: released, they wait for the next cycle.
+    """
+
+    __tablename__ = "payment_holds"
+
+    family_id: Mapped[UUID] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(300))
+    actor: Mapped[str] = mapped_column(String(120))
+    since: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class PaymentOrder(Base):

@@ -11,11 +11,11 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.payments.models import Payee, PaymentOrder
+from services.payments.models import Payee, PaymentHold, PaymentOrder
 from shared.db.audit import record_audit
 from shared.errors import DependencyUnavailable, NotFound
 
@@ -53,7 +53,7 @@ async def set_representative(
     """Upsert the payee. A new person gets their own Cuenta RUT: an account registered for
     the previous representative belongs to someone else and must not be paid."""
     values = {"family_id": family_id, "member_id": member_id, "run": run, "name": name}
-    statement = insert(Payee).values(**values, **cuenta_rut(run), rejects_in_row=0, held=False)
+    statement = insert(Payee).values(**values, **cuenta_rut(run), rejects_in_row=0)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=[Payee.family_id],
@@ -112,12 +112,18 @@ async def set_hold(
 ) -> int:
     """Suspend (or resume) a family's payments: orders are held, never dropped.
 
-    Returns how many orders changed state.
+    Orders already with the bank are not recalled. Returns how many orders changed state.
     """
-    payee = await session.get(Payee, family_id, with_for_update=True)
-    if payee is not None:
-        payee.held = held
-        payee.hold_reason = reason if held else None
+    if held:
+        await session.execute(
+            insert(PaymentHold)
+            .values(family_id=family_id, reason=reason, actor=actor)
+            .on_conflict_do_update(
+                index_elements=[PaymentHold.family_id], set_={"reason": reason, "actor": actor}
+            )
+        )
+    else:
+        await session.execute(delete(PaymentHold).where(PaymentHold.family_id == family_id))
     source, target = ("pending", "held") if held else ("held", "pending")
     changed = await session.execute(
         update(PaymentOrder)

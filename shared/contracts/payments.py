@@ -27,6 +27,27 @@ class RegisterEntitlement(CommandRequest):
     concept: Literal["bono_proteccion"] = "bono_proteccion"
 
 
+class HoldPayments(CommandRequest):
+    """From the family workflow: suspend (or resume) the family's payments.
+
+    While the process is paused or an abandonment procedure is open, the family's orders
+    are held, never dropped; resumed or reinstated, they wait for the next cycle.
+    """
+
+    subject: ClassVar[str] = subjects.PAYMENTS_HOLD
+
+    family_id: UUID
+    hold: bool
+    reason: str = Field(max_length=300)
+    actor: str = Field("sistema", max_length=120)
+
+
+class PaymentsHeld(Contract):
+    family_id: UUID
+    held: bool
+    orders_changed: int
+
+
 class EntitlementRegistered(Contract):
     family_id: UUID
     period: date

@@ -44,6 +44,7 @@ TRANSFER_SETTLED: Final = "payments.evt.v1.transfer.settled"
 TRANSFER_REJECTED: Final = "payments.evt.v1.transfer.rejected"
 TRANSFER_EXPIRED: Final = "payments.evt.v1.transfer.expired"
 # The payment cycle's steps (the PaymentCycle workflow's activities ask for them).
+PAYMENTS_HOLD: Final = "payments.cmd.v1.family.hold"
 CYCLE_OPEN: Final = "payments.cmd.v1.cycle.open"
 CYCLE_BUILD: Final = "payments.cmd.v1.cycle.build"
 BATCH_SUBMIT: Final = "payments.cmd.v1.batch.submit"

@@ -14,7 +14,12 @@ from shared.contracts import subjects
 from shared.contracts.envelope import Envelope
 from shared.contracts.intake import CloseFamily, FamilyClosed
 from shared.contracts.lifecycle import FamilyExited
-from shared.contracts.payments import EntitlementRegistered, RegisterEntitlement
+from shared.contracts.payments import (
+    EntitlementRegistered,
+    HoldPayments,
+    PaymentsHeld,
+    RegisterEntitlement,
+)
 from shared.contracts.plans import CaseOpened, OpenCase, SessionsCount, SessionsInMonth
 from shared.errors import DependencyUnavailable, DomainError
 
@@ -52,6 +57,15 @@ class LifecycleActivities:
             return await self.bus.request(
                 subjects.ENTITLEMENT_REGISTER, command, EntitlementRegistered
             )
+        except DependencyUnavailable:
+            raise
+        except DomainError as error:
+            raise _refusal(error) from error
+
+    @activity.defn(name="hold_payments")
+    async def hold_payments(self, command: HoldPayments) -> PaymentsHeld:
+        try:
+            return await self.bus.request(subjects.PAYMENTS_HOLD, command, PaymentsHeld)
         except DependencyUnavailable:
             raise
         except DomainError as error:

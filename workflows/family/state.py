@@ -95,6 +95,7 @@ class FamilyState(BaseModel):
     months_without_session: int = 0
     abandonment: Abandonment | None = None
     paused: bool = False
+    payments_held: bool = False  # what payments was last told
     notices: list[str] = Field(default_factory=list)  # reminders/escalations already given
     payments: dict[str, int] = Field(default_factory=dict)  # settled, rejected, expired
     exit_cause: str | None = None
@@ -285,6 +286,18 @@ def apply_event(state: FamilyState, event: Envelope) -> None:
             line("pago", text)
         case _:
             line("evento", f"Evento recibido: {event.subject}")
+
+
+def payments_hold_wanted(state: FamilyState) -> bool | None:
+    """Whether payments should hold the family's orders now; None when nothing changes.
+
+    Held while the process is paused or an abandonment procedure is open; a closed family
+    keeps what it had (its held orders are the payments officer's to settle).
+    """
+    if state.closed:
+        return None
+    wanted = state.paused or state.abandonment is not None
+    return None if wanted == state.payments_held else wanted
 
 
 # ---- phases -------------------------------------------------------------------------

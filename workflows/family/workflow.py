@@ -38,7 +38,12 @@ with workflow.unsafe.imports_passed_through():
         PauseRequest,
         TimelineEntry,
     )
-    from shared.contracts.payments import EntitlementRegistered, RegisterEntitlement
+    from shared.contracts.payments import (
+        EntitlementRegistered,
+        HoldPayments,
+        PaymentsHeld,
+        RegisterEntitlement,
+    )
     from shared.contracts.plans import CaseOpened, OpenCase, SessionsCount, SessionsInMonth
     from workflows.family import state as decisions
     from workflows.family.activities import LifecycleActivities
@@ -91,6 +96,7 @@ class FamilyLifecycle:
                 else:
                     decisions.deadline_passed(self.state, deadline, workflow.now())
             self._settle()
+            await self._sync_payment_hold()
         await self._exit()
         return self.state.exit_cause or ""
 
@@ -161,6 +167,33 @@ class FamilyLifecycle:
             f"Mes {owed.plan_month} ({period:%m-%Y}): Bono de Protección de "
             f"${owed.amount:,} registrado".replace(",", "."),
         )
+
+    async def _sync_payment_hold(self) -> None:
+        """Paused or under an abandonment procedure: payments holds the orders, and lets
+        them go when the process resumes or the family is reinstated."""
+        wanted = decisions.payments_hold_wanted(self.state)
+        if wanted is None or not workflow.patched("retencion-pagos"):
+            return
+        self.state.payments_held = wanted
+        changes = sum(1 for e in self.state.timeline if e.kind == "retencion")
+        reason = "proceso en pausa" if self.state.paused else "procedimiento de abandono abierto"
+        held: PaymentsHeld = await workflow.execute_activity_method(
+            LifecycleActivities.hold_payments,
+            HoldPayments(
+                idempotency_key=f"{self.state.family_id}:retencion:{changes + 1}",
+                family_id=self.state.family_id,
+                hold=wanted,
+                reason=reason if wanted else "proceso reanudado",
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        text = (
+            f"Pagos retenidos ({reason}): {held.orders_changed} órdenes en espera"
+            if wanted
+            else f"Pagos liberados: {held.orders_changed} órdenes vuelven al próximo ciclo"
+        )
+        decisions.record(self.state, workflow.now(), "retencion", text)
 
     async def _continue_as_new(self, start: FamilyLifecycleInput) -> str:
         await workflow.wait_condition(workflow.all_handlers_finished)

@@ -341,13 +341,23 @@ async def test_abandonment_opened_then_confirmed_by_the_unit_head(
 
 
 async def test_abandonment_reinstated_keeps_the_months_counted(
-    time_skipping: WorkflowEnvironment, worker: str, intake: ServiceUnderTest
+    time_skipping: WorkflowEnvironment,
+    worker: str,
+    intake: ServiceUnderTest,
+    payments: ServiceUnderTest,
 ) -> None:
     family = await Family.referred(time_skipping, worker, intake)
     await family.to_accompaniment()
     await time_skipping.sleep(timedelta(days=4 * 31))
     await eventually(family.state, until=lambda s: s.pending_tasks != [])
     month_before = (await family.state()).plan_month
+
+    async def order_states() -> set[str]:
+        orders = await payments.client.get(f"/v1/families/{family.family_id}/orders")
+        return {o["estado"] for o in orders.json()}
+
+    # While the procedure is open the family's payments are held, not dropped.
+    assert await eventually(order_states, until=lambda s: s == {"retenida"}) == {"retenida"}
     await family.send(
         AbandonmentReported(
             family_id=family.family_id, record_id=uuid.uuid4(), kind="visita",
@@ -363,6 +373,9 @@ async def test_abandonment_reinstated_keeps_the_months_counted(
     assert state.phase == "acompanamiento"
     assert state.pending_tasks == []
     assert state.plan_month == month_before
+    # Reinstated: the held orders wait for the next cycle again.
+    await eventually(order_states, until=lambda s: s == {"pendiente"})
+    assert (await family.kinds()).count("retencion") == 2
 
 
 async def test_resignation_and_date_correction_through_updates(

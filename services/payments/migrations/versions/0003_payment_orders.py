@@ -18,6 +18,16 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
+        "payment_holds",
+        sa.Column("family_id", sa.Uuid(), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=False),
+        sa.Column("actor", sa.String(length=120), nullable=False),
+        sa.Column(
+            "since", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("family_id", name=op.f("pk_payment_holds")),
+    )
+    op.create_table(
         "audit_log",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
         sa.Column(
@@ -93,8 +103,6 @@ def upgrade() -> None:
         sa.Column("account_kind", sa.String(length=20), nullable=False),
         sa.Column("account_number", sa.String(length=40), nullable=False),
         sa.Column("rejects_in_row", sa.Integer(), nullable=False),
-        sa.Column("held", sa.Boolean(), nullable=False),
-        sa.Column("hold_reason", sa.String(length=300), nullable=True),
         sa.Column(
             "updated_at",
             sa.DateTime(timezone=True),
@@ -253,6 +261,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("payment_holds")
     op.drop_index(
         "uq_batch_lines_order_paid",
         table_name="batch_lines",
