@@ -128,7 +128,7 @@ def contacts_table(intake: dict[str, Any]) -> Table:
         title="Seguimiento: intentos de contacto para localizar a las familias",
         sheet="Contactos",
         headers=("Medio", "Resultado", "Intentos", "Familias"),
-        rows=with_total("Total", rows, text_columns=2),
+        rows=_families_not_summed(with_total("Total", rows, text_columns=2)),
         note="Una familia con varios intentos se cuenta una vez por medio y resultado.",
     )
 
@@ -145,17 +145,20 @@ def sessions_table(sessions: list[dict[str, Any]]) -> Table:
         )
         for s in sessions
     ]
-    # Families with sessions of several kinds: that column has no meaningful sum.
-    total = [(*row[:-1], "") if row[0] == "Total" else row for row in with_total("Total", rows)]
     return Table(
         title="Sesiones y entrevistas por tipo",
         sheet="Sesiones",
         headers=("Tipo", "Sesiones", "Asistió", "No asistió", "No ubicada", "Familias"),
-        rows=total,
+        rows=_families_not_summed(with_total("Total", rows)),
         note="Sesiones de Acompañamiento Psicosocial (APS) y Sociolaboral (ASL), visitas, "
         "entrevistas y talleres registradas por los Apoyos Familiares. Una familia puede "
         "tener sesiones de varios tipos, por eso la columna Familias no se suma.",
     )
+
+
+def _families_not_summed(rows: list[tuple[Cell, ...]]) -> list[tuple[Cell, ...]]:
+    """One family counts in several rows (kinds, channels): its column has no total."""
+    return [(*row[:-1], "") if row[0] == "Total" else row for row in rows]
 
 
 def abandonment_table(plans: dict[str, Any]) -> Table:
