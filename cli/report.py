@@ -1,9 +1,10 @@
 """`familias reporte …`: the transparency report and the monthly management report.
 
-CSV and JSON go to standard output unless `--salida` names a file. PDF and XLSX are never
-written to a terminal: without `--salida` they are saved in the current folder under the
-name the server gives (`informe-transparencia-2024.pdf`), and an existing file of that
-name is left alone. `--salida -` sends any format to standard output, for pipes.
+CSV and JSON go to standard output unless `--salida` names a file; `tabla` prints them as
+Rich tables. PDF and XLSX are never written to a terminal: without `--salida` they are
+saved in the current folder under the name the server gives
+(`informe-transparencia-2024.pdf`), and an existing file of that name is left alone.
+`--salida -` sends any format to standard output, for pipes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import httpx
 import typer
+from rich.table import Table
 
 from cli.api import Api, fail
 from cli.output import ExitCode, console, errors
@@ -24,11 +26,13 @@ app = typer.Typer(
     help="Informes: transparencia (Ley 20.285) y gestión mensual.", no_args_is_help=True
 )
 
-FORMATS = ("pdf", "xlsx", "csv", "json")
+FORMATS = ("pdf", "xlsx", "csv", "json", "tabla")
 TO_STDOUT = ("csv", "json")
 REPORT_TIMEOUT_SECONDS = 120.0
 
-Formato = typer.Option("csv", "--formato", "-f", help="pdf, xlsx, csv o json")
+Formato = typer.Option(
+    "csv", "--formato", "-f", help="pdf, xlsx, csv, json, o tabla para leerlo en pantalla"
+)
 Salida = typer.Option(
     None, "--salida", "-o", help="Archivo a escribir ('-' para la salida estándar)"
 )
@@ -63,11 +67,12 @@ def monthly(
 def _download(path: str, params: dict[str, Any], formato: str, salida: str | None) -> None:
     formato = formato.lower()
     if formato not in FORMATS:
-        errors.print(f"[red]Formato no válido: {formato}. Use pdf, xlsx, csv o json.[/red]")
+        errors.print(f"[red]Formato no válido: {formato}. Use pdf, xlsx, csv, json o tabla.[/red]")
         raise typer.Exit(ExitCode.USAGE)
     api = Api(load_settings(), timeout=REPORT_TIMEOUT_SECONDS)
     url = f"{api.settings.service_url('supervision')}{path}"
-    query = {k: v for k, v in params.items() if v is not None} | {"formato": formato}
+    asked = "json" if formato == "tabla" else formato
+    query = {k: v for k, v in params.items() if v is not None} | {"formato": asked}
     try:
         response = api.http.get(url, params=query)
     except httpx.HTTPError as exc:
@@ -75,6 +80,9 @@ def _download(path: str, params: dict[str, Any], formato: str, salida: str | Non
         raise typer.Exit(ExitCode.UNAVAILABLE) from exc
     if response.status_code >= 400:
         fail(response)
+    if formato == "tabla":
+        _print_tables(response.json())
+        return
     if salida == "-" or (salida is None and formato in TO_STDOUT):
         sys.stdout.buffer.write(response.content)
         sys.stdout.flush()
@@ -91,6 +99,31 @@ def _download(path: str, params: dict[str, Any], formato: str, salida: str | Non
         errors.print(f"[red]No se pudo escribir {target}: {exc.strerror}.[/red]")
         raise typer.Exit(ExitCode.FAILED) from exc
     console.print(f"Informe guardado en {target}")
+
+
+def _print_tables(report: dict[str, Any]) -> None:
+    console.print(f"[bold]{report['titulo']}[/bold]")
+    console.print(
+        f"{report['periodo']} · {report['alcance']} · emitido el {report['emitido_texto']}"
+    )
+    for table in report["tablas"]:
+        shown = Table(title=table["titulo"], title_justify="left")
+        counts = _count_columns(table["filas"])
+        for index, header in enumerate(table["columnas"]):
+            shown.add_column(header, justify="right" if index >= counts else "left")
+        for row in table["filas"]:
+            shown.add_row(*(_cell(c) for c in row), style="bold" if row[0] == "Total" else None)
+        console.print(shown)
+
+
+def _count_columns(rows: list[list[Any]]) -> int:
+    """Leading columns that name the row; counts follow."""
+    width = len(rows[0]) if rows else 0
+    return next((i for i in range(width) if any(isinstance(r[i], int) for r in rows)), width)
+
+
+def _cell(value: Any) -> str:
+    return f"{value:,}".replace(",", ".") if isinstance(value, int) else str(value)
 
 
 def _suggested_name(response: httpx.Response, formato: str) -> str:

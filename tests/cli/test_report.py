@@ -98,3 +98,10 @@ def test_reports_come_out_as_csv_on_stdout_and_as_files(system: LocalStack, tmp_
     assert monthly.returncode == 0, monthly.stderr.decode()
     phases = load_workbook(book)["Fases"]
     assert ["Contacto y localización", 1] in [list(r) for r in phases.iter_rows(values_only=True)]
+
+    shown = familias(
+        system.settings, "reporte", "mensual", "--mes", f"{TODAY:%Y-%m}", "--comuna", comuna,
+        "--formato", "tabla",
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr.decode()
+    assert "Familias por fase al cierre del mes" in shown.stdout.decode()
