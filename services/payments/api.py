@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, text
 
 from services.payments import cycle
+from services.payments.bonuses import CONCEPTS as BONUS_CONCEPTS
+from services.payments.bonuses import import_bonuses
+from services.payments.bonuses import parse as parse_bonuses
 from services.payments.ledger import ACCOUNT_NAMES, EXPENSE, balance_report
 from services.payments.models import BatchLine, Entitlement, Payee, PaymentHold, PaymentOrder
 from services.payments.payees import set_channel, set_hold
@@ -358,3 +361,37 @@ async def apply_reliquidations(
         por_revisar=review,
     )
     return {"registradas": granted, "por_revisar": review}
+
+
+@router.post(
+    "/bonos",
+    summary="Importar bonos informados por el ministerio o acreditados en la municipalidad",
+    description="CSV (`;` o `,`) con columnas run, mes (AAAA-MM), concepto, monto, fuente. "
+    "Conceptos: " + ", ".join(BONUS_CONCEPTS) + ". Se aplica completo o nada; "
+    "reimportar el mismo archivo no registra nada dos veces.",
+    openapi_extra={
+        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+    },
+    responses={422: {"description": "Filas con errores (ninguna se registró)"}},
+)
+async def import_bonuses_file(
+    request: Request, db: Session, actor: Actor = "sistema"
+) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > 20_000_000:
+        raise ValidationFailed("El archivo de bonos es demasiado grande (máximo 20 MB)")
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        content = raw.decode("cp1252", errors="replace")
+    rows, problems = parse_bonuses(content)
+    registered, skipped, problems = await import_bonuses(db, rows, actor, problems)
+    if problems:
+        raise ValidationFailed(
+            f"El archivo tiene {len(problems)} filas con errores; no se registró ningún bono",
+            errores=[
+                {"fila": p.line, "columna": p.column, "motivo": p.reason} for p in problems[:1000]
+            ],
+            errores_total=len(problems),
+        )
+    return {"registrados": registered, "ya_registrados": skipped}

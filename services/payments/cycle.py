@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.payments.bank import BankAdapter, Debtor, Payee, PaymentFile, Transfer
 from services.payments.bankfile import write_pain001, write_payroll_csv
+from services.payments.bonuses import CONCEPTS as BONUS_CONCEPTS
 from services.payments.ledger import BANK, EXPIRED, PAYABLE, Posting, post
 from services.payments.models import Batch, BatchLine, PaymentCycle, PaymentOrder
 from services.payments.tariffs import add_months
@@ -40,6 +41,7 @@ from shared.settings import Settings
 CONCEPT_TEXT = {
     "bono_proteccion": "Bono de Protección",
     "reliquidacion": "Reliquidación Bono de Protección",
+    **BONUS_CONCEPTS,
 }
 
 

@@ -1,0 +1,199 @@
+"""Bonuses that arrive from outside: the ministry reports them, payments pays them.
+
+Asistencia Escolar, Logro Escolar, Formalización laboral, Graduación de 4° medio need data
+the municipality does not own (DOMAIN.md §3), so they are not computed here: the payments
+officer imports the ministry's file. Control Niño Sano is accredited at the municipality
+and staff load their accreditations the same way. Each row names the representative's RUT
+(the payee payments knows), the month, the concept and the amount; the file is applied
+whole or not at all, every bad row reported with its line, and importing the same file
+again changes nothing (an entitlement is unique per family, month and concept).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.payments.ledger import entitlement_posting, post
+from services.payments.models import Entitlement, Payee, PaymentHold, PaymentOrder
+from shared.contracts.envelope import Envelope
+from shared.contracts.payments import OrderCreated
+from shared.db.audit import record_audit
+from shared.db.outbox import add_events
+from shared.rut import mask_rut, normalize_rut
+
+CONCEPTS = {
+    "asistencia_escolar": "Bono Asistencia Escolar",
+    "logro_escolar": "Bono Logro Escolar",
+    "formalizacion_laboral": "Bono Formalización laboral",
+    "graduacion_4_medio": "Bono Graduación de 4° medio",
+    "control_nino_sano": "Bono Control Niño Sano",
+}
+COLUMNS = ("run", "mes", "concepto", "monto", "fuente")
+MAX_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class BonusRow:
+    line: int
+    run: str
+    period: date
+    concept: str
+    amount: int
+    source: str
+
+
+def parse(content: str) -> tuple[list[BonusRow], list[RowError]]:
+    first = content.splitlines()[0] if content.strip() else ""
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(content), delimiter=delimiter)
+    headers = {(h or "").strip().lower() for h in reader.fieldnames or []}
+    missing = [c for c in COLUMNS if c not in headers]
+    if missing:
+        return [], [RowError(1, ", ".join(missing), "faltan columnas")]
+    rows: list[BonusRow] = []
+    errors: list[RowError] = []
+    for line, raw in enumerate(reader, start=2):
+        if line > MAX_ROWS + 1:
+            errors.append(RowError(line, "-", f"el archivo supera {MAX_ROWS} filas"))
+            break
+        record = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        try:
+            run = normalize_rut(record["run"])
+        except Exception:  # ValidationFailed with the Spanish reason
+            errors.append(RowError(line, "run", "RUT inválido"))
+            continue
+        try:
+            year, month = (int(p) for p in record["mes"].split("-"))
+            period = date(year, month, 1)
+        except ValueError:
+            errors.append(RowError(line, "mes", "mes no válido: use AAAA-MM"))
+            continue
+        concept = record["concepto"].lower()
+        if concept not in CONCEPTS:
+            errors.append(RowError(line, "concepto", f"concepto desconocido: {concept[:40]}"))
+            continue
+        amount_text = record["monto"].replace(".", "")
+        if not amount_text.isdigit() or int(amount_text) <= 0:
+            errors.append(RowError(line, "monto", "monto no válido: pesos enteros, mayor que 0"))
+            continue
+        if not record["fuente"]:
+            errors.append(RowError(line, "fuente", "falta la fuente (oficio, resolución…)"))
+            continue
+        rows.append(BonusRow(line, run, period, concept, int(amount_text), record["fuente"][:200]))
+    return rows, errors
+
+
+async def import_bonuses(
+    session: AsyncSession, rows: list[BonusRow], actor: str, errors: list[RowError]
+) -> tuple[int, int, list[RowError]]:
+    """Apply every row or none: returns (registered, already there, every error by line).
+
+    `errors` are the file's own (format) errors: the rows that parsed are still checked
+    against what payments knows, so the officer gets the whole list in one answer.
+    """
+    errors = list(errors)
+    runs = {r.run for r in rows}
+    payees = {
+        p.run: p.family_id
+        for p in await session.scalars(select(Payee).where(Payee.run.in_(runs)))
+    } if runs else {}  # fmt: skip
+    fresh: list[tuple[BonusRow, Any]] = []
+    seen: set[tuple[Any, date, str]] = set()
+    skipped = 0
+    for row in rows:
+        family_id = payees.get(row.run)
+        if family_id is None:
+            errors.append(RowError(row.line, "run", f"{mask_rut(row.run)} no es titular de pagos"))
+            continue
+        key = (family_id, row.period, row.concept)
+        if key in seen:
+            errors.append(RowError(row.line, "concepto", "fila repetida en el archivo"))
+            continue
+        seen.add(key)
+        existing = await session.scalar(
+            select(Entitlement).where(
+                Entitlement.family_id == family_id,
+                Entitlement.period == row.period,
+                Entitlement.concept == row.concept,
+            )
+        )
+        if existing is not None:
+            if existing.amount != row.amount:
+                errors.append(
+                    RowError(row.line, "monto", f"ya registrado por {existing.amount} pesos")
+                )
+            else:
+                skipped += 1
+            continue
+        fresh.append((row, family_id))
+    if errors:
+        return 0, skipped, sorted(errors, key=lambda e: e.line)
+    held = set(await session.scalars(select(PaymentHold.family_id)))
+    orders: list[PaymentOrder] = []
+    for row, family_id in fresh:
+        entitlement = Entitlement(
+            family_id=family_id,
+            period=row.period,
+            concept=row.concept,
+            plan_month=0,  # not tied to a plan month: the ministry's own calendar
+            tranche=0,
+            amount=row.amount,
+            tariff_effective_from=row.period,
+            tariff_source=row.source,
+        )
+        session.add(entitlement)
+        await session.flush()
+        order = PaymentOrder(
+            entitlement_id=entitlement.id,
+            family_id=family_id,
+            period=row.period,
+            concept=row.concept,
+            amount=row.amount,
+            state="held" if family_id in held else "pending",
+        )
+        session.add(order)
+        orders.append(order)
+    await session.flush()
+    await post(session, [entitlement_posting(o) for o in orders])
+    await add_events(
+        session,
+        [
+            Envelope.wrap(
+                OrderCreated(
+                    family_id=o.family_id,
+                    order_id=o.id,
+                    period=f"{o.period:%Y-%m}",
+                    concept=o.concept,
+                    amount=o.amount,
+                ),
+                producer="payments",
+                family_id=o.family_id,
+            )
+            for o in orders
+        ],
+    )
+    if orders:
+        await record_audit(
+            session,
+            actor=actor,
+            action="bonos_importados",
+            entity="bono",
+            entity_id="-",
+            registrados=len(orders),
+            ya_registrados=skipped,
+        )
+    return len(orders), skipped, []
