@@ -2,7 +2,11 @@
 
 One listing instead of a count query per phase, month and professional: every number on
 the page then comes from the same instant, and the cost is one paged scan of the unit's
-running families (a comuna has 100–1,000).
+running families (a comuna has 100–1,000). Measured on the dev server with 300 running
+families: the listing took 170–280 ms (about 1 ms per family, decoding in the client);
+the ~40 concurrent counts the same page needs took ~50 ms but, past the namespace's
+visibility request rate, some page views waited 1.2 s. Thousands of families per page
+would need a read model fed by the lifecycle events instead.
 """
 
 from __future__ import annotations
