@@ -5,6 +5,7 @@ The query is personal data: it goes to intake's search and back to the page, nev
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -17,6 +18,18 @@ from services.supervision.web.roles import current_profile, shown_rut
 from shared.errors import DomainError, NotFound
 
 router = APIRouter(include_in_schema=False)
+
+SEARCH_PATH = "/v1/families/search"
+
+
+class WithoutSearchQueries(logging.Filter):
+    """httpx logs every request URL at INFO; a search URL carries a name or a RUT."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return SEARCH_PATH not in record.getMessage()
+
+
+logging.getLogger("httpx").addFilter(WithoutSearchQueries())
 
 
 @router.get("/buscar")
@@ -35,7 +48,7 @@ async def search(request: Request, q: Annotated[str, Query(max_length=120)] = ""
             if family_id is not None:
                 await intake.get(f"/v1/families/{family_id}")
                 return RedirectResponse(f"/familias/{family_id}", status_code=303)
-            results = await intake.get("/v1/families/search", q=query)
+            results = await intake.get(SEARCH_PATH, q=query)
         except NotFound:
             results = []
         except DomainError as exc:

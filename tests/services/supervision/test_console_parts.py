@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from services.supervision.web.charts import Bar, bar_chart
 from services.supervision.web.org_chart_page import org_tree
 from services.supervision.web.rendering import local_path
 from services.supervision.web.roles import Profile, masked_rut, shown_rut
+from services.supervision.web.search_page import SEARCH_PATH
 
 
 def test_a_masked_rut_keeps_only_the_first_digits_and_the_check_digit() -> None:
@@ -49,3 +54,10 @@ def test_after_a_form_the_console_only_goes_back_to_its_own_pages() -> None:
     assert local_path("/familias/x?y=1") == "/familias/x?y=1"
     for outside in ("https://example.org", "//example.org", "/\\example.org", "", None):
         assert local_path(outside) == "/"
+
+
+def test_the_search_query_never_reaches_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        logging.getLogger("httpx").info("HTTP Request: GET %s?q=Ana+Gonz%%C3%%A1lez", SEARCH_PATH)
+        logging.getLogger("httpx").info("HTTP Request: GET /v1/staff")
+    assert [r.getMessage() for r in caplog.records] == ["HTTP Request: GET /v1/staff"]
