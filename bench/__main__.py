@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bench import lifecycle, nomina, relay, sessions
+from bench import ciclo_pagos, lifecycle, nomina, relay, sessions
 
 BENCHMARKS = {
     "relay": relay.main,
     "nomina": nomina.main,
     "sesiones": sessions.main,
     "flujo": lifecycle.main,
+    "pagos": ciclo_pagos.main,
 }
 
 
@@ -20,8 +21,12 @@ def main() -> None:
     parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], default=list(BENCHMARKS))
     parser.add_argument("--events", type=int, default=20_000, help="eventos por ronda")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ordenes", type=int, default=150_000, help="órdenes del ciclo de pagos")
     args = parser.parse_args()
     for name in args.names or BENCHMARKS:
+        if name == "pagos":
+            asyncio.run(ciclo_pagos.main(events=args.events, rounds=1, orders=args.ordenes))
+            continue
         asyncio.run(BENCHMARKS[name](events=args.events, rounds=args.rounds))
 
 

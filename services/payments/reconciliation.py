@@ -15,6 +15,7 @@ and in `familias pagos ciclo`, for the payments officer to resolve with the bank
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,19 +62,38 @@ def reason_text(code: str | None, text_: str | None) -> str:
     return text_ or (code or "sin motivo informado")
 
 
+# The bank's messages are read a page at a time (a camt.054 for 1,000 transfers is ~0.5 MB),
+# and one poll stops after the time budget: the backlog of a 150,000-transfer cycle (~300
+# messages) is then applied over several polls, each well inside the caller's timeout, with
+# one page in memory at a time (bench/RESULTS.md, payment cycle).
+POLL_PAGE = 20
+POLL_BUDGET_SECONDS = 45.0
+
+
 async def poll(
-    sessions: async_sessionmaker[AsyncSession], bank: BankAdapter, *, max_rejects: int
+    sessions: async_sessionmaker[AsyncSession],
+    bank: BankAdapter,
+    *,
+    max_rejects: int,
+    budget_seconds: float = POLL_BUDGET_SECONDS,
 ) -> int:
-    """Read and apply every new message; returns how many were new (not duplicates)."""
+    """Read and apply new messages, page by page, until none are left or the time budget
+    is spent; returns how many were new (not duplicates). The next poll goes on from the
+    stored cursor."""
+    deadline = time.monotonic() + budget_seconds
     async with sessions() as session:
         cursor = await session.scalar(select(BankCursor.last_cursor).where(BankCursor.id == 1))
-    messages = await bank.messages(after=cursor or 0)
+    cursor = cursor or 0
     applied = 0
-    for message in messages:
-        async with sessions() as session, session.begin():
-            if await apply_message(session, message, max_rejects=max_rejects):
-                applied += 1
-    return applied
+    while True:
+        messages = await bank.messages(after=cursor, limit=POLL_PAGE)
+        for message in messages:
+            async with sessions() as session, session.begin():
+                if await apply_message(session, message, max_rejects=max_rejects):
+                    applied += 1
+            cursor = max(cursor, message.cursor)
+        if len(messages) < POLL_PAGE or time.monotonic() >= deadline:
+            return applied
 
 
 async def apply_message(session: AsyncSession, message: BankMessage, *, max_rejects: int) -> bool:

@@ -122,6 +122,7 @@ class BankAdapter(Protocol):
         """
         ...
 
-    async def messages(self, after: int) -> list[BankMessage]:
-        """Every message the bank sent with cursor > `after`, oldest first."""
+    async def messages(self, after: int, limit: int | None = None) -> list[BankMessage]:
+        """The messages the bank sent with cursor > `after`, oldest first: all of them,
+        or the first `limit`."""
         ...

@@ -63,19 +63,20 @@ class HttpBankAdapter:
             raise BankUnavailable("El banco respondió sin número de recibo")
         return receipt
 
-    async def messages(self, after: int) -> list[BankMessage]:
+    async def messages(self, after: int, limit: int | None = None) -> list[BankMessage]:
         collected: list[BankMessage] = []
         cursor = after
+        page_size = PAGE_SIZE if limit is None else min(limit, PAGE_SIZE)
         while True:
             response = await self._send(
-                "GET", "/v1/mensajes", params={"despues": cursor, "limite": PAGE_SIZE}
+                "GET", "/v1/mensajes", params={"despues": cursor, "limite": page_size}
             )
             page = _json_body(response, expected=200)
             if not isinstance(page, list):
                 raise BankUnavailable("El banco respondió mensajes en un formato inesperado")
             batch = [_message(item) for item in page]
             collected.extend(batch)
-            if len(batch) < PAGE_SIZE:
+            if len(batch) < page_size or (limit is not None and len(collected) >= limit):
                 return collected
             cursor = batch[-1].cursor
 

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from services.payments.bank import BankMessage
 from services.payments.bank.dropbox import AcceptedFile, BankDropbox
 from services.payments.bank.faults import BankFaults, plan_answers, receipt_for
-from services.payments.bankfile import parse_pain001
+from services.payments.bankfile import ReceivedPaymentFile, parse_pain001
 from shared.errors import ValidationFailed
 from shared.http.app import service_app
 from shared.observability import configure_logging, get_logger
@@ -70,7 +70,7 @@ class BankSimulator:
         if self.faults.crash_after_accept:
             log.warning("bank_crash_injected", receipt=receipt)
             exit_now(CRASH_EXIT_CODE)
-        self._answer_later(accepted, first_stage=1)
+        self._answer_later(accepted, first_stage=1, received=received)
         return receipt, False
 
     def resume(self) -> None:
@@ -78,15 +78,27 @@ class BankSimulator:
             log.info("bank_file_resumed", receipt=accepted.receipt, stage=next_stage)
             self._answer_later(accepted, first_stage=next_stage)
 
-    def _answer_later(self, accepted: AcceptedFile, *, first_stage: int) -> None:
-        task = asyncio.create_task(self._answer(accepted, first_stage))
+    def _answer_later(
+        self,
+        accepted: AcceptedFile,
+        *,
+        first_stage: int,
+        received: ReceivedPaymentFile | None = None,
+    ) -> None:
+        task = asyncio.create_task(self._answer(accepted, first_stage, received))
         self._answering.add(task)
         task.add_done_callback(self._answering.discard)
 
-    async def _answer(self, accepted: AcceptedFile, first_stage: int) -> None:
+    async def _answer(
+        self,
+        accepted: AcceptedFile,
+        first_stage: int,
+        received: ReceivedPaymentFile | None = None,
+    ) -> None:
         try:
-            content = await asyncio.to_thread(self.dropbox.content, accepted.receipt)
-            received = parse_pain001(content)
+            if received is None:  # resumed after a restart: read it back from the disk
+                content = await asyncio.to_thread(self.dropbox.content, accepted.receipt)
+                received = parse_pain001(content)
             stages = plan_answers(
                 received, self.faults, receipt=accepted.receipt, now=datetime.now(UTC)
             )
