@@ -121,7 +121,9 @@ class PaymentOrder(Base):
     __tablename__ = "payment_orders"
     __table_args__ = (
         UniqueConstraint("family_id", "period", "concept"),
-        Index("ix_payment_orders_pending", "period", postgresql_where=text("state = 'pending'")),
+        Index(
+            "ix_payment_orders_pending", "period", "id", postgresql_where=text("state = 'pending'")
+        ),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
