@@ -101,6 +101,45 @@ async def cycle_progress(period: PeriodPath, db: Session) -> CycleProgress:
 
 
 @router.get(
+    "/cycles/{period}/transfers",
+    summary="Transferencias del ciclo en un estado (p. ej. rechazadas), para revisar por familia",
+)
+async def cycle_transfers(
+    period: PeriodPath,
+    db: Session,
+    estado: Annotated[
+        Literal["sent", "accepted", "settled", "rejected", "available", "claimed", "expired"],
+        Query(description="Estado de la transferencia"),
+    ] = "rejected",
+    limite: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> list[dict[str, Any]]:
+    rows = (
+        await db.execute(
+            text(
+                "SELECT l.family_id, l.period, l.concept, l.amount, l.reason_text, "
+                "l.end_to_end_id, l.channel FROM batch_lines l "
+                "JOIN batches b ON b.id = l.batch_id "
+                "WHERE b.cycle_period = :period AND l.status = :status "
+                "ORDER BY l.reason_text NULLS LAST, l.family_id LIMIT :limit"
+            ),
+            {"period": cycle.parse_period(period), "status": estado, "limit": limite},
+        )
+    ).all()
+    return [
+        {
+            "familia_id": r.family_id,
+            "mes": f"{r.period:%Y-%m}",
+            "concepto": r.concept,
+            "monto": int(r.amount),
+            "motivo": r.reason_text,
+            "referencia": r.end_to_end_id,
+            "canal": r.channel,
+        }
+        for r in rows
+    ]
+
+
+@router.get(
     "/cycles/{period}/cuadratura",
     summary="Cuadratura del mes: devengado, pagado, pendiente y caducado, con sus controles",
 )

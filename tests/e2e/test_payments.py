@@ -29,10 +29,12 @@ async def test_the_cli_runs_the_months_cycle_and_the_family_sees_its_payment(
     intake = httpx.AsyncClient(base_url=settings.service_url("intake"), timeout=10)
     payments = httpx.AsyncClient(base_url=settings.service_url("payments"), timeout=10)
     supervision = httpx.AsyncClient(base_url=settings.service_url("supervision"), timeout=10)
-    family = await refer(intake, unique_comuna("Pagos"))
-    await contact(intake, family)
-    await invite(intake, family)
-    await commit(intake, family)
+    comuna = unique_comuna("Pagos")
+    family, closed = await refer(intake, comuna), await refer(intake, comuna)
+    for each in (family, closed):
+        await contact(intake, each)
+        await invite(intake, each)
+        await commit(intake, each)
 
     # The commitment names the representative: payments learns who to pay, and how.
     async def payee() -> httpx.Response:
@@ -43,19 +45,32 @@ async def test_the_cli_runs_the_months_cycle_and_the_family_sees_its_payment(
     assert found.json()["tipo_cuenta"] == "cuenta_rut"
     assert found.json()["run"].startswith("**.***.")  # masked: never the full RUT
 
+    # The other family gave an account the bank will find closed.
+    async def closed_payee() -> httpx.Response:
+        return await payments.put(
+            f"/v1/families/{closed.id}/payee",
+            json={"canal": "transferencia", "banco": "001", "tipo_cuenta": "cuenta_vista",
+                  "numero_cuenta": "12340000", "motivo": "Cuenta informada por la titular"},
+            headers={"X-Familias-Usuario": "encargada.pagos"},
+        )  # fmt: skip
+
+    changed = await eventually(closed_payee, until=lambda r: r.status_code == 200, timeout=30)
+    assert changed.json()["cuenta"] == "···0000"
+
     period = "2031-01"
     bus = await Bus.connect(settings, name="test-e2e-payments")
     try:
-        await bus.request(
-            subjects.ENTITLEMENT_REGISTER,
-            RegisterEntitlement(
-                idempotency_key=f"{family.id}:{period}:bono_proteccion",
-                family_id=UUID(family.id),
-                period=date(2031, 1, 1),
-                plan_month=1,
-            ),
-            EntitlementRegistered,
-        )
+        for each in (family, closed):
+            await bus.request(
+                subjects.ENTITLEMENT_REGISTER,
+                RegisterEntitlement(
+                    idempotency_key=f"{each.id}:{period}:bono_proteccion",
+                    family_id=UUID(each.id),
+                    period=date(2031, 1, 1),
+                    plan_month=1,
+                ),
+                EntitlementRegistered,
+            )
     finally:
         await bus.close()
 
@@ -75,6 +90,15 @@ async def test_the_cli_runs_the_months_cycle_and_the_family_sees_its_payment(
     books = familias(settings, "pagos", "cuadratura", period, "--json")
     assert books.returncode == 0, books.stderr
     assert json.loads(books.stdout)["cuadra"] is True
+
+    # The payments officer's page: the cycle, the books and the rejection, down to the family.
+    page = await supervision.get("/pagos", params={"mes": period})
+    assert page.status_code == 200
+    assert "Terminado" in page.text
+    assert "La cuadratura del mes está correcta" in page.text
+    assert "cuenta cerrada (AC04)" in page.text
+    assert f'href="/familias/{closed.id}"' in page.text
+    assert closed.runs[0] not in page.text  # no RUT on the payments page
 
     # The bridge signals the settlement to the family's workflow: it is in its timeline.
     async def timeline() -> list[dict[str, Any]]:

@@ -11,12 +11,13 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from services.supervision.web.board_page import router as board_router
 from services.supervision.web.family_page import router as family_router
 from services.supervision.web.org_chart_page import router as org_chart_router
+from services.supervision.web.payments_page import router as payments_router
 from services.supervision.web.rendering import STYLESHEET, local_path, render
 from services.supervision.web.roles import PROFILE_COOKIE, USER_COOKIE, Profile
 from services.supervision.web.search_page import router as search_router
 
 router = APIRouter(include_in_schema=False)
-for pages in (family_router, board_router, search_router, org_chart_router):
+for pages in (family_router, board_router, search_router, org_chart_router, payments_router):
     router.include_router(pages)
 
 A_YEAR = 365 * 24 * 3600
