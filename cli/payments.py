@@ -22,24 +22,39 @@ def calendar(
     inicio: str = typer.Option(
         ..., "--inicio", help="Mes del primer pago (mes 1 del plan), AAAA-MM"
     ),
+    ingreso_per_capita: int | None = typer.Option(
+        None, "--ingreso-per-capita", min=0, help="Ingreso per cápita mensual: agrega Base Familiar"
+    ),
+    integrantes: int = typer.Option(1, "--integrantes", min=1, help="Integrantes de la familia"),
     as_json: bool = typer.Option(False, "--json", help="Salida JSON para scripts"),
 ) -> None:
-    """Los 24 meses del Bono de Protección que recibiría una familia, con el total."""
-    answer: dict[str, Any] = Api(load_settings()).get("payments", "/v1/calendar", inicio=inicio)
+    """Los 24 meses que recibiría una familia, con el total: lo que responde el equipo a
+    "¿cuánto vamos a recibir?". Con --ingreso-per-capita suma el Bono Base Familiar."""
+    params: dict[str, Any] = {"inicio": inicio}
+    if ingreso_per_capita is not None:
+        params |= {"ingreso_per_capita": ingreso_per_capita, "integrantes": integrantes}
+    answer: dict[str, Any] = Api(load_settings()).get("payments", "/v1/calendar", **params)
     if as_json:
         print_json(answer["meses"])
         return
-    table = Table(title=f"Bono de Protección desde {inicio}")
-    for column in ("Mes", "Mes del plan", "Tramo", "Monto (CLP)"):
-        table.add_column(column, justify="right" if column != "Mes" else "left")
+    table = Table(title=f"Transferencias desde {inicio}")
+    for column in ("Mes", "Mes del plan", "Concepto", "Tramo", "Monto (CLP)"):
+        table.add_column(column, justify="left" if column in ("Mes", "Concepto") else "right")
     for month in answer["meses"]:
         table.add_row(
-            month["mes"], str(month["mes_plan"]), str(month["tramo"]), _clp(month["monto"])
+            month["mes"],
+            str(month["mes_plan"]),
+            CONCEPTS.get(month["concepto"], month["concepto"]),
+            str(month["tramo"] or "—"),
+            _clp(month["monto"]),
         )
     console.print(table)
     console.print(f"Total: [bold]{_clp(answer['total'])}[/bold]")
+    for note in answer.get("notas", []):
+        errors.print(f"[yellow]{note}[/yellow]")
 
 
+CONCEPTS = {"bono_proteccion": "Bono de Protección", "bono_base_familiar": "Base Familiar"}
 MONTH = typer.Argument(..., help="Mes del ciclo, AAAA-MM", metavar="AAAA-MM")
 
 

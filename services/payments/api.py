@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -14,11 +15,23 @@ from services.payments.bonuses import CONCEPTS as BONUS_CONCEPTS
 from services.payments.bonuses import import_bonuses
 from services.payments.bonuses import parse as parse_bonuses
 from services.payments.ledger import ACCOUNT_NAMES, EXPENSE, balance_report
-from services.payments.models import BatchLine, Entitlement, Payee, PaymentHold, PaymentOrder
+from services.payments.models import (
+    BatchLine,
+    Entitlement,
+    FamilyIncome,
+    Payee,
+    PaymentHold,
+    PaymentOrder,
+)
 from services.payments.payees import set_channel, set_hold
 from services.payments.reliquidation import gaps, grant
 from services.payments.tariff_store import add_tariffs, current_tariffs
-from services.payments.tariffs import parse_tariffs, schedule
+from services.payments.tariffs import (
+    BASE_THRESHOLD,
+    base_familiar_amount,
+    parse_tariffs,
+    schedule,
+)
 from shared.contracts.payments import CycleProgress
 from shared.dates import parse_date
 from shared.db.audit import record_audit
@@ -29,18 +42,43 @@ from shared.rut import mask_rut
 router = APIRouter(prefix="/v1", tags=["pagos"])
 
 
-@router.get("/calendar", summary="Los 24 meses que recibiría una familia (Bono de Protección)")
+@router.get(
+    "/calendar",
+    summary="Los 24 meses que recibiría una familia (Protección y, con su ingreso, Base Familiar)",
+)
 async def calendar(
     db: Session,
     inicio: Annotated[
         str, Query(pattern=r"^\d{4}-\d{2}$", description="Mes del primer pago, AAAA-MM")
     ],
+    ingreso_per_capita: Annotated[
+        int | None, Query(ge=0, le=10_000_000, description="Ingreso per cápita mensual (CLP)")
+    ] = None,
+    integrantes: Annotated[int, Query(ge=1, le=30, description="Integrantes de la familia")] = 1,
 ) -> dict[str, Any]:
     try:
         first = parse_date(f"{inicio}-01")
     except ValueError as exc:
         raise ValidationFailed("Mes no válido: use AAAA-MM") from exc
-    months = schedule(await current_tariffs(db), first)
+    tariffs = await current_tariffs(db)
+    months = schedule(tariffs, first)
+    notes: list[str] = []
+    if ingreso_per_capita is not None:
+        base = [
+            base_familiar_amount(
+                tariffs, m.paid_month, m.plan_month, ingreso_per_capita, integrantes
+            )
+            for m in schedule(tariffs, first)
+        ]
+        if not any(t.concept == BASE_THRESHOLD for t in tariffs):
+            notes.append(
+                "No hay umbral del Bono Base Familiar cargado: el administrador lo carga como "
+                "tarifa (concepto base_umbral, tramo 0) con su vigencia y fuente"
+            )
+        months = sorted(
+            [*months, *(b for b in base if b is not None)],
+            key=lambda m: (m.paid_month, m.concept != "bono_proteccion"),
+        )
     return {
         "inicio": inicio,
         "meses": [
@@ -55,7 +93,43 @@ async def calendar(
             for m in months
         ],
         "total": sum(m.amount for m in months),
+        "notas": notes,
     }
+
+
+class IncomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ingreso_per_capita: int = Field(ge=0, le=10_000_000, description="CLP por persona al mes")
+    integrantes: int = Field(ge=1, le=30)
+    fuente: str = Field(
+        min_length=3, max_length=200, description="p. ej. Registro Social de Hogares"
+    )
+    fecha: date
+    elegible: bool = Field(True, description="Cumple las condiciones este mes (revisión del 15)")
+
+
+@router.put(
+    "/families/{family_id}/ingreso",
+    summary="Registrar el ingreso per cápita de la familia (Bono Base Familiar)",
+)
+async def record_income(
+    family_id: UUID, body: IncomeIn, db: Session, actor: Actor = "sistema"
+) -> dict[str, Any]:
+    income = await db.get(FamilyIncome, family_id, with_for_update=True)
+    if income is None:
+        income = FamilyIncome(family_id=family_id)
+        db.add(income)
+    income.per_capita = body.ingreso_per_capita
+    income.members = body.integrantes
+    income.source = body.fuente
+    income.recorded_on = body.fecha
+    income.eligible = body.elegible
+    await record_audit(
+        db, actor=actor, action="ingreso_registrado", entity="familia", entity_id=family_id,
+        integrantes=body.integrantes, elegible=body.elegible, fuente=body.fuente,
+    )  # fmt: skip
+    return body.model_dump(mode="json")
 
 
 @router.get("/families/{family_id}/entitlements", summary="Derechos registrados de una familia")

@@ -139,6 +139,17 @@ async def import_bonuses(
             else:
                 skipped += 1
             continue
+        if row.concept == "control_nino_sano" and not await _receives_both(
+            session, family_id, row.period
+        ):
+            errors.append(
+                RowError(
+                    row.line,
+                    "concepto",
+                    "Control Niño Sano requiere Bono de Protección y Base Familiar en ese mes",
+                )
+            )
+            continue
         fresh.append((row, family_id))
     if errors:
         return 0, skipped, sorted(errors, key=lambda e: e.line)
@@ -197,3 +208,17 @@ async def import_bonuses(
             ya_registrados=skipped,
         )
     return len(orders), skipped, []
+
+
+async def _receives_both(session: AsyncSession, family_id: Any, period: date) -> bool:
+    """Control Niño Sano is paid only to families receiving Protección and Base Familiar."""
+    concepts = set(
+        await session.scalars(
+            select(Entitlement.concept).where(
+                Entitlement.family_id == family_id,
+                Entitlement.period == period,
+                Entitlement.concept.in_(("bono_proteccion", "bono_base_familiar")),
+            )
+        )
+    )
+    return len(concepts) == 2

@@ -41,6 +41,7 @@ from shared.settings import Settings
 CONCEPT_TEXT = {
     "bono_proteccion": "Bono de Protección",
     "reliquidacion": "Reliquidación Bono de Protección",
+    "bono_base_familiar": "Bono Base Familiar",
     **BONUS_CONCEPTS,
 }
 

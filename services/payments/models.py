@@ -97,6 +97,22 @@ class Payee(Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
+class FamilyIncome(Base):
+    """The family's per-capita income and size, as staff record them (from the Registro
+    Social de Hogares), for the Bono Base Familiar. The latest record counts."""
+
+    __tablename__ = "family_incomes"
+
+    family_id: Mapped[UUID] = mapped_column(primary_key=True)
+    per_capita: Mapped[int] = mapped_column(BigInteger)  # CLP per person per month
+    members: Mapped[int]
+    source: Mapped[str] = mapped_column(String(200))
+    recorded_on: Mapped[date]
+    # Eligibility is checked each month (on the 15th): staff mark when conditions fail.
+    eligible: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
 class PaymentHold(Base):
     """A family whose payments are suspended (paused, abandonment under review).
 

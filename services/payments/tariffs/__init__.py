@@ -16,11 +16,15 @@ from shared.errors import ValidationFailed
 
 DEFAULT_FILE = Path(__file__).with_name("tarifas.csv")
 PLAN_MONTHS = 24
+# The Bono Base Familiar's threshold per person is a dated row too (concept, tranche 0).
+BASE_THRESHOLD = "base_umbral"
+BASE_SHARE_PERCENT = 85  # of the gap between the threshold and the per-capita income
+BASE_TAPER_FROM = 17  # from this payment on, 1/6 less each month
 
 
 @dataclass(frozen=True)
 class TariffRow:
-    concept: str  # proteccion (tranches 1–3) or suf (tranche 4)
+    concept: str  # proteccion (tranches 1–3), suf (tranche 4), base_umbral (tranche 0)
     tranche: int
     effective_from: date
     published_at: date
@@ -62,9 +66,10 @@ def parse_tariffs(content: str, name: str = "tarifas.csv") -> list[TariffRow]:
             )
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             raise ValidationFailed(f"Tarifa mal escrita en {name}, línea {number}") from exc
-        if row.concept not in ("proteccion", "suf") or not 1 <= row.tranche <= 4:
+        known = row.concept in ("proteccion", "suf") and 1 <= row.tranche <= 4
+        if not known and (row.concept, row.tranche) != (BASE_THRESHOLD, 0):
             raise ValidationFailed(f"Concepto o tramo desconocido en {name}, línea {number}")
-        if (row.concept == "suf") != (row.tranche == 4):
+        if row.concept != BASE_THRESHOLD and (row.concept == "suf") != (row.tranche == 4):
             raise ValidationFailed(
                 f"El tramo 4 es el SUF y solo el SUF es tramo 4 ({name}, línea {number})"
             )
@@ -116,3 +121,28 @@ def schedule(rows: list[TariffRow], first_paid_month: date) -> list[MonthAmount]
     return [
         protection_amount(rows, add_months(first_paid_month, n), n + 1) for n in range(PLAN_MONTHS)
     ]
+
+
+def base_familiar_amount(
+    rows: list[TariffRow], paid_month: date, payment_number: int, per_capita: int, members: int
+) -> MonthAmount | None:
+    """The Bono Base Familiar for one month, or None when nothing is owed.
+
+    85 % of the gap between the threshold per person in force that month and the family's
+    per-capita income, for each member, in whole pesos; from payment 17 on it is reduced
+    by 1/6 per month (payment 17 pays 5/6, … payment 22 and later nothing). None when no
+    threshold row is in force: the amount is dated data an administrator loads, never a
+    constant in the code.
+    """
+    month = paid_month.replace(day=1)
+    in_force = [r for r in rows if r.concept == BASE_THRESHOLD and r.effective_from <= month]
+    if not in_force or members < 1 or per_capita < 0:
+        return None
+    row = max(in_force, key=lambda r: r.effective_from)
+    gap = max(0, row.amount - per_capita)
+    monthly = gap * BASE_SHARE_PERCENT * members // 100
+    if payment_number >= BASE_TAPER_FROM:
+        monthly = monthly * max(0, 6 - (payment_number - BASE_TAPER_FROM + 1)) // 6
+    if monthly <= 0:
+        return None
+    return MonthAmount(month, payment_number, 0, "bono_base_familiar", monthly, row)

@@ -1,0 +1,130 @@
+"""Bono Base Familiar: from the family's income and the dated threshold, tapering from
+payment 17; and Control Niño Sano, paid only beside Protección and Base Familiar."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from stdnum.cl import rut as stdnum_rut
+
+from services.payments.main import create_app
+from services.payments.payees import set_representative
+from services.payments.tariffs import TariffRow, base_familiar_amount
+from shared.bus.client import Bus
+from shared.contracts import subjects
+from shared.contracts.payments import EntitlementRegistered, RegisterEntitlement
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+from tests.support.stack import running_app
+
+THRESHOLD = TariffRow("base_umbral", 0, date(2024, 1, 1), date(2024, 1, 1), 52_768, "prueba")
+# A threshold row as an administrator loads it (the handbook gives amounts, not their dates).
+THRESHOLD_CSV = (
+    "concepto,tramo,vigente_desde,publicado,monto,fuente\n"
+    "base_umbral,0,2024-01-01,2024-01-01,52768,Umbral Base Familiar (prueba)\n"
+)
+
+
+def test_the_amount_is_85_percent_of_the_gap_per_member_tapering_from_payment_17() -> None:
+    def amount(payment: int, per_capita: int = 30_000, members: int = 4) -> int:
+        owed = base_familiar_amount([THRESHOLD], date(2025, 3, 1), payment, per_capita, members)
+        return 0 if owed is None else owed.amount
+
+    full = (52_768 - 30_000) * 85 * 4 // 100
+    assert amount(1) == amount(16) == full == 77_411
+    assert [amount(n) for n in (17, 18, 19, 20, 21, 22, 24)] == [
+        full * k // 6 for k in (5, 4, 3, 2, 1, 0, 0)
+    ]
+    assert amount(1, per_capita=60_000) == 0  # above the threshold: nothing owed
+    assert base_familiar_amount([], date(2025, 3, 1), 1, 0, 4) is None  # no row, no guess
+
+
+@pytest.fixture
+async def service(
+    it_settings: Settings,
+) -> AsyncIterator[tuple[httpx.AsyncClient, Bus, ServiceRuntime]]:
+    tag = uuid4().hex[:6]
+    settings = it_settings.model_copy(
+        update={"database_prefix": f"bf{tag}_", "stream_prefix": f"BF{tag.upper()}_"}
+    )
+    app = create_app(settings)
+    async with running_app(app) as client:
+        bus = await Bus.connect(settings, name=f"test-bf-{tag}")
+        yield client, bus, app.state.runtime
+        await bus.close()
+
+
+async def register(bus: Bus, family_id: UUID, period: date, plan_month: int) -> None:
+    await bus.request(
+        subjects.ENTITLEMENT_REGISTER,
+        RegisterEntitlement(
+            idempotency_key=f"{family_id}:{period:%Y-%m}:bono_proteccion",
+            family_id=family_id,
+            period=period,
+            plan_month=plan_month,
+        ),
+        EntitlementRegistered,
+    )
+
+
+async def test_a_family_with_income_recorded_gets_base_familiar_and_then_control_nino_sano(
+    service: tuple[httpx.AsyncClient, Bus, ServiceRuntime],
+) -> None:
+    client, bus, runtime = service
+    calendar = (
+        await client.get("/v1/calendar", params={"inicio": "2025-03", "ingreso_per_capita": 30_000})
+    ).json()
+    assert "No hay umbral" in calendar["notas"][0]
+    assert {m["concepto"] for m in calendar["meses"]} == {"bono_proteccion"}
+
+    loaded = await client.post("/v1/tariffs", content=THRESHOLD_CSV.encode())
+    assert loaded.status_code == 200, loaded.text
+    calendar = (
+        await client.get(
+            "/v1/calendar",
+            params={"inicio": "2025-03", "ingreso_per_capita": 30_000, "integrantes": 4},
+        )
+    ).json()
+    base = [m for m in calendar["meses"] if m["concepto"] == "bono_base_familiar"]
+    assert [m["monto"] for m in base[:2]] == [77_411, 77_411]
+    assert len(base) == 21  # payments 22–24 taper to nothing
+
+    family, without_income = uuid4(), uuid4()
+    run = "123456785"
+    assert stdnum_rut.is_valid(run)
+    async with runtime.sessions() as session, session.begin():
+        await set_representative(session, family, uuid4(), run, "Titular")
+    income = await client.put(
+        f"/v1/families/{family}/ingreso",
+        json={"ingreso_per_capita": 30_000, "integrantes": 4,
+              "fuente": "Registro Social de Hogares", "fecha": "2025-03-10"},
+    )  # fmt: skip
+    assert income.status_code == 200, income.text
+    await register(bus, family, date(2025, 3, 1), 1)
+    await register(bus, without_income, date(2025, 3, 1), 1)
+
+    owed = (await client.get(f"/v1/families/{family}/entitlements")).json()
+    assert sorted((o["concepto"], o["monto"]) for o in owed) == [
+        ("bono_base_familiar", 77_411),
+        ("bono_proteccion", 23_694),
+    ]
+    assert len((await client.get(f"/v1/families/{without_income}/entitlements")).json()) == 1
+
+    # Control Niño Sano, accredited at the municipality: only beside both bonuses.
+    bonus = (
+        "run;mes;concepto;monto;fuente\n"
+        f"{run};2025-03;control_nino_sano;11000;Acreditación municipal\n"
+        f"{run};2025-04;control_nino_sano;11000;Acreditación municipal\n"
+    )
+    refused = await client.post("/v1/bonos", content=bonus.encode())
+    assert refused.status_code == 422
+    assert [(e["fila"], e["columna"]) for e in refused.json()["errores"]] == [(3, "concepto")]
+    accepted = await client.post("/v1/bonos", content=bonus.rsplit("\n", 2)[0].encode() + b"\n")
+    assert accepted.json() == {"registrados": 1, "ya_registrados": 0}
+    books = (await client.get("/v1/cycles/2025-03/cuadratura")).json()
+    assert books["cuadra"], books["problemas"]
+    assert books["devengado"] == 77_411 + 23_694 + 23_694 + 11_000
