@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bench import ciclo_pagos, lifecycle, nomina, relay, sessions
+from bench import ciclo_pagos, lifecycle, nomina, relay, sessions, tablero
 
 BENCHMARKS = {
     "relay": relay.main,
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "sesiones": sessions.main,
     "flujo": lifecycle.main,
     "pagos": ciclo_pagos.main,
+    "tablero": tablero.main,
 }
 
 

@@ -16,6 +16,12 @@ from shared.contracts.lifecycle import SEARCH_ATTRIBUTES
 from shared.settings import Settings
 
 POSTGRES_OS_USER = "embedded_postgres"
+# The dev server's visibility API (list and count) is limited per namespace to 10
+# requests a second by default; the unit dashboard sends a few dozen counts per page
+# view, which then queue for tokens. An external Temporal needs the same setting in its
+# dynamic config (`frontend.namespaceRPS.visibility`, per frontend instance, or
+# `frontend.globalNamespaceRPS.visibility` for the cluster).
+TEMPORAL_DYNAMIC_CONFIG = {"frontend.namespaceRPS.visibility": 2000}
 
 
 def venv_binary(name: str) -> Path:
@@ -231,6 +237,8 @@ def temporal_spec(
         argv.append("--headless")
     for name, kind in SEARCH_ATTRIBUTES.items():
         argv += ["--search-attribute", f"{name}={kind}"]
+    for key, value in TEMPORAL_DYNAMIC_CONFIG.items():
+        argv += ["--dynamic-config-value", f"{key}={value}"]
     address = f"{settings.host}:{settings.temporal_port}"
 
     def ready() -> bool:

@@ -1,6 +1,8 @@
 """`/tablero`: the unit at a glance — families per phase, per month of the 24, per Apoyo
 Familiar against the caseload limit, and what is overdue; filtered by comuna, cohort and
-professional."""
+professional. The year's exits by cause and coverage, and this month's families with no
+session and open abandonment procedures, come from intake's and plans' count endpoints
+(by comuna only: those services know no cohort filter or professional there)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from services.supervision.clients import PHASES, ServiceClient
+from services.supervision.reports.labels import EXIT_CAUSES, label
 from services.supervision.web.board import PLAN_MONTHS, BoardFilter, unit_board
 from services.supervision.web.charts import Bar, bar_chart, column_chart
-from services.supervision.web.rendering import error_page, render
+from services.supervision.web.rendering import SANTIAGO, error_page, render
 from services.supervision.web.settled import settled
 from shared.errors import DomainError
 
@@ -44,17 +47,36 @@ async def unit_dashboard(
     comuna = " ".join(comuna.split())
     cohort = int(cohorte) if cohorte.isdigit() and 2000 <= int(cohorte) <= 2100 else None
     wanted = BoardFilter(comuna=comuna or None, cohort=cohort, professional=profesional or None)
-    intake: ServiceClient = request.app.state.services["intake"]
-    board, staff_result = await asyncio.gather(
-        settled(unit_board(request.app.state.temporal, wanted, datetime.now(UTC))),
-        settled(intake.get("/v1/staff", **({"comuna": comuna} if comuna else {}))),
+    services: dict[str, ServiceClient] = request.app.state.services
+    by_comuna = {"comuna": comuna} if comuna else {}
+    today = datetime.now(SANTIAGO).date()
+    staff_task = asyncio.ensure_future(settled(services["intake"].get("/v1/staff", **by_comuna)))
+
+    async def professional_ids() -> list[str]:
+        found = await asyncio.shield(staff_task)
+        return [] if isinstance(found, DomainError) else [s["id"] for s in _apoyos(found)]
+
+    board, staff_result, year, month = await asyncio.gather(
+        settled(
+            unit_board(request.app.state.temporal, wanted, datetime.now(UTC), professional_ids())
+        ),
+        staff_task,
+        settled(services["intake"].get("/v1/estadisticas", anio=today.year, **by_comuna)),
+        settled(
+            services["plans"].get("/v1/estadisticas/mensual", mes=f"{today:%Y-%m}", **by_comuna)
+        ),
     )
     if isinstance(board, DomainError):
         return error_page(request, 503, "Tablero no disponible", board.message)
     staff: list[dict[str, Any]] = [] if isinstance(staff_result, DomainError) else staff_result
-    professionals = [s for s in staff if s["rol"] == "apoyo_familiar"]
+    professionals = _apoyos(staff)
     names = {s["id"]: s["nombre"] for s in staff}
     caseload = [s for s in professionals if not profesional or s["id"] == profesional]
+    exits = (
+        []
+        if isinstance(year, DomainError)
+        else [(label(EXIT_CAUSES, c), n) for c, n in year["egresos"].items()]
+    )
     charts = {
         "fase": bar_chart(
             "Familias en curso por fase",
@@ -69,6 +91,9 @@ async def unit_dashboard(
             [Bar(s["nombre"], s["familias_activas"], s["max_familias_activas"]) for s in caseload],
         )
         if caseload
+        else None,
+        "egresos": bar_chart(f"Egresos de {today.year} por causa", [Bar(c, n) for c, n in exits])
+        if any(n for _, n in exits)
         else None,
     }
     return render(
@@ -86,5 +111,14 @@ async def unit_dashboard(
             "nombres": names,
             "comunas": sorted({s["comuna"] for s in staff}),
             "equipo_no_disponible": isinstance(staff_result, DomainError),
+            "anio": today.year,
+            "mes": today,
+            "egresos": exits,
+            "cobertura": None if isinstance(year, DomainError) else year["cobertura"],
+            "mensual": None if isinstance(month, DomainError) else month,
         },
     )
+
+
+def _apoyos(staff: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [s for s in staff if s["rol"] == "apoyo_familiar"]
