@@ -85,7 +85,9 @@ class Lifecycles:
 
     async def phase_counts(self, *, comuna: str | None) -> dict[str, Any]:
         """Running families per phase, and how many are past their next deadline."""
-        base = 'WorkflowType = "FamilyLifecycle" AND ExecutionStatus = "Running"'
+        # Phase is only set by FamilyLifecycle; `CloseTime IS NULL` (running) lets SQLite use
+        # each attribute's index instead of walking every running workflow (bench tablero).
+        base = "CloseTime IS NULL"
         if comuna:
             base += f' AND Comuna = "{_quoted(comuna)}"'
         now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
