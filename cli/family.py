@@ -395,6 +395,28 @@ def evaluation(
         console.print(table)
 
 
+@app.command("abandono")
+def abandonment_record(
+    rut: str = RUT_ARGUMENT,
+    tipo: str = typer.Option(
+        ..., "--tipo", help="aviso, visita, informe o recomendacion (en ese orden)"
+    ),
+    contenido: str = typer.Option(..., "--contenido", help="Qué se hizo o se constató"),
+    recomendacion: str | None = typer.Option(
+        None, "--recomendacion", help="egreso o reincorporacion (con --tipo recomendacion)"
+    ),
+    fecha: str | None = DATE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Registra un documento del procedimiento de abandono (la visita domiciliaria, p. ej.)."""
+    body: dict[str, Any] = {"tipo": tipo, "fecha": _today_or(fecha), "contenido": contenido}
+    if recomendacion:
+        body["recomendacion"] = recomendacion
+    answer = _post_fact(rut, "plans", "abandonment-records", body, as_json)
+    if not as_json:
+        console.print(f"Documento de abandono registrado: {answer['tipo']} del {answer['fecha']}.")
+
+
 @app.command("listar")
 def list_families(
     fase: str | None = typer.Option(None, "--fase", help="p. ej. diagnostico, acompanamiento"),

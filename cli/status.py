@@ -5,17 +5,15 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-import asyncpg
 import httpx
 import typer
 from rich.table import Table
 
 from cli.output import ExitCode, console, print_json
-from shared.bus.client import Bus
-from shared.bus.heartbeat import read_heartbeats
-from shared.db.engine import asyncpg_dsn
 from shared.settings import Settings, load_settings
-from shared.temporal import connect_temporal
+
+# asyncpg, NATS and the Temporal SDK are imported where they are used: loading them costs
+# about a second, which every other `familias` command would pay at start-up for nothing.
 
 BACKGROUND = ("worker", "bridge", "relay-intake", "relay-plans", "relay-payments")
 SERVICES = {
@@ -41,6 +39,10 @@ class Check:
 
 
 async def _postgres(settings: Settings) -> Check:
+    import asyncpg
+
+    from shared.db.engine import asyncpg_dsn
+
     try:
         connection = await asyncpg.connect(asyncpg_dsn(settings.server_database_url), timeout=3)
         version = await connection.fetchval("SHOW server_version")
@@ -51,6 +53,8 @@ async def _postgres(settings: Settings) -> Check:
 
 
 async def _temporal(settings: Settings) -> Check:
+    from shared.temporal import connect_temporal
+
     try:
         client = await connect_temporal(settings, wait_seconds=2)
         await client.service_client.check_health()
@@ -73,6 +77,9 @@ async def _service(settings: Settings, http: httpx.AsyncClient, name: str) -> Ch
 
 
 async def _bus_and_background(settings: Settings) -> list[Check]:
+    from shared.bus.client import Bus
+    from shared.bus.heartbeat import read_heartbeats
+
     try:
         bus = await Bus.connect(settings, name="cli-estado", wait_seconds=2)
     except Exception:

@@ -7,8 +7,10 @@ import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
@@ -36,6 +38,14 @@ class ServiceRuntime:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     background: list[asyncio.Task[None]] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Where the service's "today" comes from (no future dates, ages, referral dates): the
+    # real clock. A time-skipped test points it at Temporal's test server clock, so the
+    # services and the workflows live in the same month (workflows/README.md).
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def today(self) -> date:
+        """The service's current day in the programme's time zone."""
+        return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
 
     def on_stop(self, close: Callable[[], Awaitable[None]]) -> None:
         """Release something the handlers hold (an HTTP client) when the service stops."""

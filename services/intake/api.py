@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, status
 from sqlalchemy import func, select
@@ -72,7 +71,7 @@ def family_out(family: Family) -> FamilyOut:
 
 
 def _today(rt: Runtime) -> date:
-    return datetime.now(ZoneInfo(rt.settings.timezone)).date()
+    return rt.today()
 
 
 @router.post(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from fastapi.responses import JSONResponse, Response
@@ -59,7 +57,7 @@ async def import_nomina(
         cohort_year=anio,
         accept_valid=aceptar_validas,
         actor=actor,
-        today=datetime.now(ZoneInfo(rt.settings.timezone)).date(),
+        today=rt.today(),
         caseload_limit=rt.settings.caseload_max_active,
     )
     try:

@@ -7,10 +7,9 @@ family's door gets the first answer back instead of recording the visit twice.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal, TypeVar
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -100,7 +99,7 @@ class ProcessOut(BaseModel):
 
 
 def _today(rt: Runtime) -> date:
-    return datetime.now(ZoneInfo(rt.settings.timezone)).date()
+    return rt.today()
 
 
 async def _once(

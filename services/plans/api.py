@@ -7,10 +7,9 @@ the same draft never silently overwrite each other.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Response, status
 from sqlalchemy import select
@@ -55,7 +54,7 @@ def expected_version(if_match: str | None) -> int | None:
 
 
 def _today(rt: Runtime) -> date:
-    return datetime.now(ZoneInfo(rt.settings.timezone)).date()
+    return rt.today()
 
 
 @router.get("/catalog", summary="Dimensiones, indicadores y niveles de la Matriz de Bienestar")
