@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.payments.events import money_event
 from services.payments.ledger import entitlement_posting, post
 from services.payments.models import Entitlement, Payee, PaymentHold, PaymentOrder
-from shared.contracts.envelope import Envelope
 from shared.contracts.payments import OrderCreated
 from shared.db.audit import record_audit
 from shared.db.outbox import add_events
@@ -182,20 +182,7 @@ async def import_bonuses(
     await post(session, [entitlement_posting(o) for o in orders])
     await add_events(
         session,
-        [
-            Envelope.wrap(
-                OrderCreated(
-                    family_id=o.family_id,
-                    order_id=o.id,
-                    period=f"{o.period:%Y-%m}",
-                    concept=o.concept,
-                    amount=o.amount,
-                ),
-                producer="payments",
-                family_id=o.family_id,
-            )
-            for o in orders
-        ],
+        [money_event(OrderCreated, o, order_id=o.id) for o in orders],
     )
     if orders:
         await record_audit(

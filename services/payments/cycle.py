@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.payments.bank import BankAdapter, Debtor, Payee, PaymentFile, Transfer
 from services.payments.bankfile import write_pain001, write_payroll_csv
 from services.payments.bonuses import CONCEPTS as BONUS_CONCEPTS
+from services.payments.events import money_event
 from services.payments.ledger import BANK, EXPIRED, PAYABLE, Posting, post
 from services.payments.models import Batch, BatchLine, PaymentCycle, PaymentOrder
 from services.payments.tariffs import add_months
-from shared.contracts.envelope import Envelope
 from shared.contracts.payments import (
     BatchesBuilt,
     BatchSubmitted,
@@ -319,19 +319,7 @@ async def expire_in_person(session: AsyncSession, period: date, months: int) -> 
     )
     await add_events(
         session,
-        [
-            Envelope.wrap(
-                TransferExpired(
-                    family_id=r.family_id,
-                    period=f"{r.period:%Y-%m}",
-                    concept=r.concept,
-                    amount=int(r.amount),
-                ),
-                producer="payments",
-                family_id=r.family_id,
-            )
-            for r in rows
-        ],
+        [money_event(TransferExpired, r) for r in rows],
     )
     return len(rows)
 
@@ -353,19 +341,7 @@ async def record_in_person_claim(session: AsyncSession, line: Any) -> None:
     )  # fmt: skip
     await add_events(
         session,
-        [
-            Envelope.wrap(
-                TransferSettled(
-                    family_id=line.family_id,
-                    period=f"{line.period:%Y-%m}",
-                    concept=line.concept,
-                    amount=int(line.amount),
-                    bank_reference=reference,
-                ),
-                producer="payments",
-                family_id=line.family_id,
-            )
-        ],
+        [money_event(TransferSettled, line, bank_reference=reference)],
     )
 
 

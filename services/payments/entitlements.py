@@ -8,6 +8,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.payments.events import money_event
 from services.payments.ledger import entitlement_posting, post
 from services.payments.models import Entitlement, FamilyIncome, PaymentHold, PaymentOrder
 from services.payments.tariffs import (
@@ -17,7 +18,7 @@ from services.payments.tariffs import (
     protection_amount,
 )
 from shared.contracts.payments import EntitlementRegistered, OrderCreated, RegisterEntitlement
-from shared.db.outbox import add_event
+from shared.db.outbox import add_events
 
 
 def _answer(entitlement: Entitlement) -> EntitlementRegistered:
@@ -101,16 +102,5 @@ async def record(
     session.add(order)
     await session.flush()
     await post(session, [entitlement_posting(order)])
-    await add_event(
-        session,
-        OrderCreated(
-            family_id=family_id,
-            order_id=order.id,
-            period=f"{owed.paid_month:%Y-%m}",
-            concept=order.concept,
-            amount=order.amount,
-        ),
-        producer="payments",
-        family_id=family_id,
-    )
+    await add_events(session, [money_event(OrderCreated, order, order_id=order.id)])
     return entitlement

@@ -30,9 +30,9 @@ from services.payments.bank import (
     StatusReport,
 )
 from services.payments.bankfile import parse_camt054, parse_pain002
+from services.payments.events import money_event
 from services.payments.ledger import BANK, PAYABLE, Posting, post
 from services.payments.models import BankCursor, BankMessageRecord, Batch
-from shared.contracts.envelope import Envelope
 from shared.contracts.payments import TransferRejected, TransferSettled
 from shared.db.outbox import add_events
 from shared.errors import ValidationFailed
@@ -247,22 +247,14 @@ async def apply_status_report(
         await session.execute(
             COUNT_REJECTS, {"families": [r.family_id for r in rows], "max": max_rejects}
         )
-        await add_events(session, [_rejected_event(r) for r in rows])
+        await add_events(
+            session,
+            [
+                money_event(TransferRejected, r, reason=r.reason_text or "sin motivo informado")
+                for r in rows
+            ],
+        )
     return problems
-
-
-def _rejected_event(row: Any) -> Envelope:
-    return Envelope.wrap(
-        TransferRejected(
-            family_id=row.family_id,
-            period=f"{row.period:%Y-%m}",
-            concept=row.concept,
-            amount=int(row.amount),
-            reason=row.reason_text or "sin motivo informado",
-        ),
-        producer="payments",
-        family_id=row.family_id,
-    )
 
 
 SETTLE_LINES = text(
@@ -324,20 +316,7 @@ async def apply_notification(session: AsyncSession, notification: DebitNotificat
     )
     await add_events(
         session,
-        [
-            Envelope.wrap(
-                TransferSettled(
-                    family_id=r.family_id,
-                    period=f"{r.period:%Y-%m}",
-                    concept=r.concept,
-                    amount=int(r.amount),
-                    bank_reference=r.bank_reference,
-                ),
-                producer="payments",
-                family_id=r.family_id,
-            )
-            for r in rows
-        ],
+        [money_event(TransferSettled, r, bank_reference=r.bank_reference) for r in rows],
     )
     if len(rows) == len(entries):
         return []
