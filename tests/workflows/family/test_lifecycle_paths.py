@@ -376,6 +376,7 @@ async def test_abandonment_reinstated_keeps_the_months_counted(
     # Reinstated: the held orders wait for the next cycle again.
     await eventually(order_states, until=lambda s: s == {"pendiente"})
     assert (await family.kinds()).count("retencion") == 2
+    await keep_history(family, "abandono-reincorporado-con-retencion")
 
 
 async def test_resignation_and_date_correction_through_updates(
