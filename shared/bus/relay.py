@@ -86,9 +86,20 @@ class OutboxRelay:
         return len(rows)
 
     async def run(self, stop: asyncio.Event, retention_days: int = 7) -> None:
-        await self.bus.ensure_stream(self.owner)
         backoff = 0.5
+        stream_ready = False
         while not stop.is_set():
+            if not stream_ready:
+                # NATS may be down or JetStream still recovering when the relay starts:
+                # keep trying, the rows wait in the outbox meanwhile.
+                try:
+                    await self.bus.ensure_stream(self.owner)
+                    stream_ready = True
+                except Exception as exc:
+                    log.warning("relay_stream_unavailable", error=repr(exc))
+                    await _sleep_or_stop(stop, backoff)
+                    backoff = min(backoff * 2, 10)
+                    continue
             try:
                 connection = await asyncpg.connect(self.dsn)
             except (OSError, asyncpg.PostgresError) as exc:

@@ -148,3 +148,35 @@ async def test_events_written_while_nats_is_down_are_published_when_it_returns(
     )
     codes = [e.data["family_code"] for e in events]
     assert await stream_messages(it_bus, set(codes)) == codes
+
+
+async def test_a_relay_started_while_nats_is_down_waits_for_it(
+    intake: ServiceUnderTest, it_bus: Bus, servers: LocalStack
+) -> None:
+    events = [referred(f"arranque-{uuid4().hex[:6]}-{i}") for i in range(5)]
+    async with intake.runtime.sessions() as session, session.begin():
+        await add_events(session, events)
+    servers.supervisor.stop_process("nats")
+    stop = asyncio.Event()
+    try:
+        relay = OutboxRelay(
+            it_bus,
+            "intake",
+            intake.runtime.settings.service_database_url("intake"),
+            batch_size=50,
+            poll_seconds=0.2,
+        )
+        task = asyncio.create_task(relay.run(stop))
+        await asyncio.sleep(1.5)
+        assert not task.done(), "the relay gave up while NATS was down"
+    finally:
+        servers.supervisor.resume_process("nats")
+    try:
+        await eventually(
+            lambda: unpublished(intake, [e.event_id for e in events]),
+            until=lambda n: n == 0,
+            timeout=60,
+        )
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
