@@ -180,6 +180,7 @@ COUNT_REJECTS = text(
         FROM unnest(CAST(:families AS uuid[])) f GROUP BY f
     ) t
     WHERE p.family_id = t.family_id
+    RETURNING p.family_id, p.channel
     """
 )
 
@@ -244,15 +245,22 @@ async def apply_status_report(
                 f"{len(rejected) - len(rows)} rechazos de transferencias desconocidas "
                 "o ya resueltas"
             )
-        await session.execute(
-            COUNT_REJECTS, {"families": [r.family_id for r in rows], "max": max_rejects}
+        channels: dict[Any, str] = dict(
+            (
+                await session.execute(
+                    COUNT_REJECTS, {"families": [r.family_id for r in rows], "max": max_rejects}
+                )
+            ).all()
         )
+
+        def explained(row: Any) -> str:
+            why = row.reason_text or "sin motivo informado"
+            if channels.get(row.family_id) == "presencial":
+                return f"{why}; desde ahora se paga en forma presencial"
+            return why
+
         await add_events(
-            session,
-            [
-                money_event(TransferRejected, r, reason=r.reason_text or "sin motivo informado")
-                for r in rows
-            ],
+            session, [money_event(TransferRejected, r, reason=explained(r)) for r in rows]
         )
     return problems
 

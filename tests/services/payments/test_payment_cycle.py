@@ -226,6 +226,12 @@ async def test_a_cycle_pays_each_order_once_retries_rejects_and_expires_in_perso
         for (family_id,) in rejected_families:
             payee = (await env.http.get(f"/v1/families/{family_id}/payee")).json()
             assert payee["canal"] == "presencial"
+        # The family's timeline hears it from the second rejection's event.
+        reasons = await env.sql(
+            "SELECT payload->'data'->>'reason' FROM outbox WHERE subject = :s",
+            s=subjects.TRANSFER_REJECTED,
+        )
+        assert sorted("presencial" in r[0] for r in reasons) == [False] * 3 + [True] * 3
 
         # Third cycle: the three go to the counter; one family collects, two never do.
         may = await env.run_cycle("2030-03")
