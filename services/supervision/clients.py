@@ -16,6 +16,7 @@ from shared.contracts import search
 from shared.contracts.lifecycle import (
     QUERY_STATE,
     QUERY_TIMELINE,
+    RUNNING_PHASES,
     LifecycleView,
     TimelineEntry,
     family_workflow_id,
@@ -23,11 +24,8 @@ from shared.contracts.lifecycle import (
 from shared.errors import DependencyUnavailable, IllegalTransition, NotFound, error_from_code
 from shared.settings import Settings
 
-# The workflow's phases as they appear in the `Phase` search attribute (state.Phase values).
-PHASES = (
-    "derivacion", "contacto", "invitacion", "compromiso", "diagnostico", "plan",
-    "acompanamiento", "evaluacion",
-)  # fmt: skip
+# The workflow's running phases as they appear in the `Phase` search attribute.
+PHASES = RUNNING_PHASES
 
 
 @dataclass

@@ -17,6 +17,33 @@ QUERY_STATE: Final = "estado"
 QUERY_TIMELINE: Final = "linea_de_tiempo"
 
 
+# The phases a family's workflow moves through (the `Phase` search attribute's values, in
+# order) and the exit causes, as staff read them (DOMAIN.md glossary). One vocabulary for
+# the workflow's timeline and every screen.
+PHASE_NAMES: Final = {
+    "derivacion": "Derivación",
+    "contacto": "Contacto y localización",
+    "invitacion": "Invitación",
+    "compromiso": "Firma de carta de compromiso",
+    "diagnostico": "Diagnóstico Eje",
+    "plan": "Plan de intervención",
+    "acompanamiento": "Acompañamiento",
+    "evaluacion": "Evaluación y cierre",
+    "egresada": "Egresada",
+}
+CLOSED_PHASE: Final = "egresada"
+RUNNING_PHASES: Final = tuple(code for code in PHASE_NAMES if code != CLOSED_PHASE)
+EXIT_CAUSE_NAMES: Final = {
+    "cumplimiento": "Cumplimiento de los 24 meses",
+    "abandono": "Abandono",
+    "renuncia": "Renuncia de la familia",
+    "fallecimiento": "Fallecimiento del representante",
+    "traslado": "Traslado a otra comuna",
+    "no_localizada": "Familia no localizada",
+    "rechaza": "La familia rechaza la invitación",
+}
+
+
 def family_workflow_id(family_id: UUID | str) -> str:
     return f"family-lifecycle:{family_id}"
 

@@ -18,7 +18,13 @@ from pydantic import BaseModel, Field
 from shared.contracts import subjects
 from shared.contracts.envelope import Envelope
 from shared.contracts.intake import FamilyReferred
-from shared.contracts.lifecycle import FamilyLifecycleInput, LifecycleView, TimelineEntry
+from shared.contracts.lifecycle import (
+    EXIT_CAUSE_NAMES,
+    PHASE_NAMES,
+    FamilyLifecycleInput,
+    LifecycleView,
+    TimelineEntry,
+)
 from workflows.family.policy import Policy
 
 # Event ids remembered for de-duplication; older ones are beyond any redelivery window.
@@ -38,26 +44,8 @@ class Phase(StrEnum):
     CLOSED = "egresada"
 
 
-PHASE_LABELS: dict[Phase, str] = {
-    Phase.REFERRAL: "Derivación",
-    Phase.CONTACT: "Contacto y localización",
-    Phase.INVITATION: "Invitación",
-    Phase.COMMITMENT: "Firma de carta de compromiso",
-    Phase.DIAGNOSIS: "Diagnóstico Eje",
-    Phase.PLAN: "Plan de intervención",
-    Phase.ACCOMPANIMENT: "Acompañamiento",
-    Phase.EVALUATION: "Evaluación y cierre",
-    Phase.CLOSED: "Egresada",
-}
-EXIT_CAUSES = {
-    "cumplimiento": "Cumplimiento de los 24 meses",
-    "abandono": "Abandono",
-    "renuncia": "Renuncia de la familia",
-    "fallecimiento": "Fallecimiento del representante",
-    "traslado": "Traslado a otra comuna",
-    "no_localizada": "Familia no localizada",
-    "rechaza": "La familia rechaza la invitación",
-}
+PHASE_LABELS: dict[Phase, str] = {phase: PHASE_NAMES[phase.value] for phase in Phase}
+EXIT_CAUSES = EXIT_CAUSE_NAMES
 
 
 class Abandonment(BaseModel):

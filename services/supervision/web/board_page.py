@@ -19,22 +19,12 @@ from services.supervision.web.board import PLAN_MONTHS, BoardFilter, unit_board
 from services.supervision.web.charts import Bar, bar_chart, column_chart
 from services.supervision.web.rendering import SANTIAGO, error_page, render
 from services.supervision.web.settled import settled
+from shared.contracts.lifecycle import PHASE_NAMES
 from shared.errors import DomainError
 
 router = APIRouter(include_in_schema=False)
 
-# The workflow's phase names as staff read them (its PHASE_LABELS; supervision never
-# imports the workflow package).
-PHASE_LABELS: Final = {
-    "derivacion": "Derivación",
-    "contacto": "Contacto y localización",
-    "invitacion": "Invitación",
-    "compromiso": "Firma de carta de compromiso",
-    "diagnostico": "Diagnóstico Eje",
-    "plan": "Plan de intervención",
-    "acompanamiento": "Acompañamiento",
-    "evaluacion": "Evaluación y cierre",
-}
+PHASE_LABELS: Final = PHASE_NAMES
 
 
 @router.get("/tablero")

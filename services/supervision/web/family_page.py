@@ -24,6 +24,7 @@ from services.supervision.web.roles import (
 )
 from services.supervision.web.settled import settled
 from shared.contracts.lifecycle import (
+    EXIT_CAUSE_NAMES,
     UPDATE_CLOSE,
     UPDATE_CORRECT_DATE,
     UPDATE_DECIDE_ABANDONMENT,
@@ -67,15 +68,7 @@ FIELD_NAMES: Final = {
 }
 
 # The workflow's exit causes (DOMAIN.md §2) and intake's family status, as staff say them.
-EXIT_CAUSES: Final = {
-    "cumplimiento": "Cumplimiento de los 24 meses",
-    "abandono": "Abandono",
-    "renuncia": "Renuncia de la familia",
-    "fallecimiento": "Fallecimiento del representante",
-    "traslado": "Traslado a otra comuna",
-    "no_localizada": "Familia no localizada",
-    "rechaza": "La familia rechaza la invitación",
-}
+EXIT_CAUSES: Final = EXIT_CAUSE_NAMES
 FAMILY_STATUS: Final = {"active": "Activa", "closed": "Egresada"}
 
 TIMELINE_KINDS: Final = {
