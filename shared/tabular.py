@@ -41,6 +41,28 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
+def xlsx_cell(value: Any) -> Any:
+    """`safe_cell`, without the control characters an XLSX file cannot hold (a value typed
+    with one would otherwise make the whole export fail)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cell = safe_cell(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell
+
+
+def xlsx_bytes(book: Any) -> bytes:
+    """Save a workbook with every text cell typed as text: never a formula, even if one
+    slipped past `safe_cell`."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -49,15 +71,9 @@ def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str
     sheet = book.active
     assert sheet is not None
     sheet.title = title[:31]
-    sheet.append([safe_cell(h) for h in headers])
+    sheet.append([xlsx_cell(h) for h in headers])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([safe_cell(cell) for cell in row])
-    for row_cells in sheet.iter_rows(min_row=2):
-        for cell in row_cells:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, even if it slipped past safe_cell
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        sheet.append([xlsx_cell(cell) for cell in row])
+    return xlsx_bytes(book)

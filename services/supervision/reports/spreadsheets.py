@@ -6,13 +6,12 @@ formula is shown as text, never evaluated.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from services.supervision.reports.document import Cell, Report, Table, text_columns
-from shared.tabular import safe_cell, to_csv
+from shared.tabular import to_csv, xlsx_bytes, xlsx_cell
 
 CSV_HEADERS = ("Sección", "Concepto", "Medida", "Valor")
 
@@ -46,14 +45,6 @@ def _sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _xlsx_cell(value: Any) -> Any:
-    """`safe_cell`, and without the control characters XLSX cannot hold (a comuna typed so)."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    cell = safe_cell(value)
-    return ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell
-
-
 def to_report_xlsx(report: Report) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -63,39 +54,32 @@ def to_report_xlsx(report: Report) -> bytes:
     assert cover is not None
     taken: set[str] = set()
     cover.title = _sheet_name("Informe", taken)
-    cover.append([_xlsx_cell(report.title)])
+    cover.append([xlsx_cell(report.title)])
     cover["A1"].font = Font(bold=True, size=14)
     for key, value in (("Período", report.period), ("Alcance", report.scope),
                        ("Emitido", report.issued_text)):  # fmt: skip
-        cover.append([key, _xlsx_cell(value)])
+        cover.append([key, xlsx_cell(value)])
     cover.append([])
     cover.append(["Notas y definiciones"])
     cover.cell(row=cover.max_row, column=1).font = Font(bold=True)
     for note in report.notes:
-        cover.append([_xlsx_cell(note)])
+        cover.append([xlsx_cell(note)])
         cover.cell(row=cover.max_row, column=1).alignment = Alignment(wrap_text=True)
     cover.column_dimensions["A"].width = 110
     for table in report.tables:
         _table_sheet(book.create_sheet(_sheet_name(table.sheet, taken)), table, Font)
-    for sheet in book.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula, even if one slipped past safe_cell
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(book)
 
 
 def _table_sheet(sheet: Any, table: Table, font: Any) -> None:
-    sheet.append([_xlsx_cell(h) for h in table.headers])
+    sheet.append([xlsx_cell(h) for h in table.headers])
     for cell in sheet[1]:
         cell.font = font(bold=True)
     for row in table.rows:
-        sheet.append([_xlsx_cell(cell) for cell in row])
+        sheet.append([xlsx_cell(cell) for cell in row])
     if table.note:
         sheet.append([])
-        sheet.append([_xlsx_cell(table.note)])
+        sheet.append([xlsx_cell(table.note)])
     sheet.column_dimensions["A"].width = 58
     for letter in "BCDEF":
         sheet.column_dimensions[letter].width = 16
