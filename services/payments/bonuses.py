@@ -20,12 +20,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.payments.events import money_event
-from services.payments.ledger import entitlement_posting, post
-from services.payments.models import Entitlement, Payee, PaymentHold, PaymentOrder
-from shared.contracts.payments import OrderCreated
+from services.payments.entitlements import record_entitlements
+from services.payments.models import Entitlement, Payee
 from shared.db.audit import record_audit
-from shared.db.outbox import add_events
 from shared.rut import mask_rut, normalize_rut
 
 CONCEPTS = {
@@ -153,36 +150,21 @@ async def import_bonuses(
         fresh.append((row, family_id))
     if errors:
         return 0, skipped, sorted(errors, key=lambda e: e.line)
-    held = set(await session.scalars(select(PaymentHold.family_id)))
-    orders: list[PaymentOrder] = []
-    for row, family_id in fresh:
-        entitlement = Entitlement(
-            family_id=family_id,
-            period=row.period,
-            concept=row.concept,
-            plan_month=0,  # not tied to a plan month: the ministry's own calendar
-            tranche=0,
-            amount=row.amount,
-            tariff_effective_from=row.period,
-            tariff_source=row.source,
-        )
-        session.add(entitlement)
-        await session.flush()
-        order = PaymentOrder(
-            entitlement_id=entitlement.id,
-            family_id=family_id,
-            period=row.period,
-            concept=row.concept,
-            amount=row.amount,
-            state="held" if family_id in held else "pending",
-        )
-        session.add(order)
-        orders.append(order)
-    await session.flush()
-    await post(session, [entitlement_posting(o) for o in orders])
-    await add_events(
+    orders = await record_entitlements(
         session,
-        [money_event(OrderCreated, o, order_id=o.id) for o in orders],
+        [
+            Entitlement(
+                family_id=family_id,
+                period=row.period,
+                concept=row.concept,
+                plan_month=0,  # not tied to a plan month: the ministry's own calendar
+                tranche=0,
+                amount=row.amount,
+                tariff_effective_from=row.period,
+                tariff_source=row.source,
+            )
+            for row, family_id in fresh
+        ],
     )
     if orders:
         await record_audit(

@@ -45,8 +45,9 @@ async def register_entitlement(
     existing = await _existing(session, command.family_id, period, command.concept)
     if existing is not None:
         return _answer(existing)
-    owed = protection_amount(tariffs, period, command.plan_month)
-    entitlement = await record(session, command.family_id, owed)
+    owed = [
+        entitlement_for(command.family_id, protection_amount(tariffs, period, command.plan_month))
+    ]
     income = await session.get(FamilyIncome, command.family_id)
     if income is not None and income.eligible:
         base = base_familiar_amount(
@@ -56,9 +57,10 @@ async def register_entitlement(
             base is not None
             and await _existing(session, command.family_id, period, base.concept) is None
         ):
-            await record(session, command.family_id, base, source=f"{base.row.source}; "
-                         f"ingreso per cápita {income.per_capita} ({income.source})")  # fmt: skip
-    return _answer(entitlement)
+            source = f"{base.row.source}; ingreso per cápita {income.per_capita} ({income.source})"
+            owed.append(entitlement_for(command.family_id, base, source=source))
+    await record_entitlements(session, owed)
+    return _answer(owed[0])
 
 
 async def _existing(
@@ -74,11 +76,10 @@ async def _existing(
     return found
 
 
-async def record(
-    session: AsyncSession, family_id: UUID, owed: MonthAmount, *, source: str | None = None
+def entitlement_for(
+    family_id: UUID, owed: MonthAmount, *, source: str | None = None
 ) -> Entitlement:
-    """The entitlement, its order (held if the family's payments are), ledger and event."""
-    entitlement = Entitlement(
+    return Entitlement(
         family_id=family_id,
         period=owed.paid_month,
         concept=owed.concept,
@@ -88,19 +89,37 @@ async def record(
         tariff_effective_from=owed.row.effective_from,
         tariff_source=(source or owed.row.source)[:200],
     )
-    session.add(entitlement)
+
+
+async def record_entitlements(
+    session: AsyncSession, entitlements: list[Entitlement]
+) -> list[PaymentOrder]:
+    """Entitlements with their orders (held if the family's payments are), ledger entries
+    and `order.created` events, in the caller's transaction — the one way anything owed
+    (monthly bonuses, imported bonuses, a reliquidación) enters the books."""
+    if not entitlements:
+        return []
+    session.add_all(entitlements)
     await session.flush()
-    hold = await session.get(PaymentHold, family_id)
-    order = PaymentOrder(
-        entitlement_id=entitlement.id,
-        family_id=family_id,
-        period=owed.paid_month,
-        concept=owed.concept,
-        amount=owed.amount,
-        state="held" if hold is not None else "pending",
+    families = {e.family_id for e in entitlements}
+    held = set(
+        await session.scalars(
+            select(PaymentHold.family_id).where(PaymentHold.family_id.in_(families))
+        )
     )
-    session.add(order)
+    orders = [
+        PaymentOrder(
+            entitlement_id=e.id,
+            family_id=e.family_id,
+            period=e.period,
+            concept=e.concept,
+            amount=e.amount,
+            state="held" if e.family_id in held else "pending",
+        )
+        for e in entitlements
+    ]
+    session.add_all(orders)
     await session.flush()
-    await post(session, [entitlement_posting(order)])
-    await add_events(session, [money_event(OrderCreated, order, order_id=order.id)])
-    return entitlement
+    await post(session, [entitlement_posting(o) for o in orders])
+    await add_events(session, [money_event(OrderCreated, o, order_id=o.id) for o in orders])
+    return orders

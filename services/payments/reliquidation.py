@@ -15,12 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.payments.ledger import EXPENSE, PAYABLE, Posting, post
+from services.payments.entitlements import record_entitlements
+from services.payments.models import Entitlement
 from services.payments.tariffs import TariffRow
 
 CONCEPT = "reliquidacion"
@@ -89,42 +90,28 @@ async def gaps(session: AsyncSession, tariffs: list[TariffRow]) -> list[Gap]:
 
 
 async def grant(session: AsyncSession, found: list[Gap]) -> tuple[int, int]:
-    """Record positive gaps as entitlement + order + ledger entries, for the next cycle.
+    """Record positive gaps as entitlements with their orders, for the next cycle.
 
     Returns (granted, left for review). A month that already had a difference granted and
     needs another (a second late law) is left for the payments officer: the order for
     (family, month, reliquidacion) exists and may already be paid.
     """
-    granted = review = 0
-    for gap in found:
-        if gap.gap <= 0:
-            continue
-        if gap.granted:
-            review += 1
-            continue
-        entitlement_id, order_id = uuid4(), uuid4()
-        await session.execute(
-            text(
-                "INSERT INTO entitlements (id, family_id, period, concept, plan_month, tranche, "
-                "amount, tariff_effective_from, tariff_source) "
-                "VALUES (:id, :f, :p, :c, :m, :t, :a, :p, :s)"
-            ),
-            {"id": entitlement_id, "f": gap.family_id, "p": gap.period, "c": CONCEPT,
-             "m": gap.plan_month, "t": gap.tranche, "a": gap.gap, "s": gap.source[:200]},
-        )  # fmt: skip
-        await session.execute(
-            text(
-                "INSERT INTO payment_orders (id, entitlement_id, family_id, period, concept, "
-                "amount, state, attempts, created_at, updated_at) "
-                "VALUES (:id, :e, :f, :p, :c, :a, 'pending', 0, now(), now())"
-            ),
-            {"id": order_id, "e": entitlement_id, "f": gap.family_id, "p": gap.period,
-             "c": CONCEPT, "a": gap.gap},
-        )  # fmt: skip
-        await post(
-            session,
-            [Posting(EXPENSE, PAYABLE, gap.gap, gap.family_id, gap.period, CONCEPT, order_id,
-                     f"reliquidacion:{order_id}")],
-        )  # fmt: skip
-        granted += 1
-    return granted, review
+    owed = [g for g in found if g.gap > 0]
+    fresh = [g for g in owed if not g.granted]
+    await record_entitlements(
+        session,
+        [
+            Entitlement(
+                family_id=g.family_id,
+                period=g.period,
+                concept=CONCEPT,
+                plan_month=g.plan_month,
+                tranche=g.tranche,
+                amount=g.gap,
+                tariff_effective_from=g.period,
+                tariff_source=g.source[:200],
+            )
+            for g in fresh
+        ],
+    )
+    return len(fresh), len(owed) - len(fresh)
