@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, uuid5
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from shared.bus.client import Bus
 from shared.bus.consumer import FAMILY_HEADER
@@ -21,12 +20,7 @@ from shared.contracts.payments import (
     RegisterEntitlement,
 )
 from shared.contracts.plans import CaseOpened, OpenCase, SessionsCount, SessionsInMonth
-from shared.errors import DependencyUnavailable, DomainError
-
-
-def _refusal(error: DomainError) -> ApplicationError:
-    """A domain refusal will not change on retry: fail the activity for good."""
-    return ApplicationError(error.message, error.details, type=error.code, non_retryable=True)
+from workflows.requests import ask
 
 
 class LifecycleActivities:
@@ -35,50 +29,23 @@ class LifecycleActivities:
 
     @activity.defn(name="open_case")
     async def open_case(self, command: OpenCase) -> CaseOpened:
-        try:
-            return await self.bus.request(subjects.CASE_OPEN, command, CaseOpened)
-        except DependencyUnavailable:
-            raise
-        except DomainError as error:
-            raise _refusal(error) from error
+        return await ask(self.bus, subjects.CASE_OPEN, command, CaseOpened)
 
     @activity.defn(name="sessions_in_month")
     async def sessions_in_month(self, query: SessionsInMonth) -> SessionsCount:
-        try:
-            return await self.bus.request(subjects.SESSIONS_IN_MONTH, query, SessionsCount)
-        except DependencyUnavailable:
-            raise
-        except DomainError as error:
-            raise _refusal(error) from error
+        return await ask(self.bus, subjects.SESSIONS_IN_MONTH, query, SessionsCount)
 
     @activity.defn(name="register_entitlement")
     async def register_entitlement(self, command: RegisterEntitlement) -> EntitlementRegistered:
-        try:
-            return await self.bus.request(
-                subjects.ENTITLEMENT_REGISTER, command, EntitlementRegistered
-            )
-        except DependencyUnavailable:
-            raise
-        except DomainError as error:
-            raise _refusal(error) from error
+        return await ask(self.bus, subjects.ENTITLEMENT_REGISTER, command, EntitlementRegistered)
 
     @activity.defn(name="hold_payments")
     async def hold_payments(self, command: HoldPayments) -> PaymentsHeld:
-        try:
-            return await self.bus.request(subjects.PAYMENTS_HOLD, command, PaymentsHeld)
-        except DependencyUnavailable:
-            raise
-        except DomainError as error:
-            raise _refusal(error) from error
+        return await ask(self.bus, subjects.PAYMENTS_HOLD, command, PaymentsHeld)
 
     @activity.defn(name="close_family")
     async def close_family(self, command: CloseFamily) -> FamilyClosed:
-        try:
-            return await self.bus.request(subjects.INTAKE_FAMILY_CLOSE, command, FamilyClosed)
-        except DependencyUnavailable:
-            raise
-        except DomainError as error:
-            raise _refusal(error) from error
+        return await ask(self.bus, subjects.INTAKE_FAMILY_CLOSE, command, FamilyClosed)
 
     @activity.defn(name="publish_exited")
     async def publish_exited(self, event: FamilyExited) -> None:
