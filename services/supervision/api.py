@@ -10,9 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
 
-from services.supervision.clients import Lifecycles
+from services.supervision.clients import Lifecycles, payment_cycle_status
 from shared.contracts.lifecycle import (
     UPDATE_CLOSE,
     UPDATE_CORRECT_DATE,
@@ -28,12 +27,11 @@ from shared.contracts.lifecycle import (
 )
 from shared.contracts.payments import (
     PAYMENT_CYCLE_WORKFLOW,
-    QUERY_CYCLE_PROGRESS,
     PaymentCycleInput,
     PaymentCycleView,
     payment_cycle_workflow_id,
 )
-from shared.errors import Conflict, DependencyUnavailable, NotFound
+from shared.errors import Conflict
 from shared.http.deps import Actor
 from shared.settings import Settings
 
@@ -167,28 +165,5 @@ async def start_payment_cycle(
 
 @router.get("/payment-cycles/{period}", summary="Avance del ciclo de pagos del mes")
 async def payment_cycle(period: PeriodPath, request: Request) -> dict[str, Any]:
-    client: Client = request.app.state.temporal
-    handle = client.get_workflow_handle(payment_cycle_workflow_id(period))
-    try:
-        description = await handle.describe()
-        view = await handle.query(QUERY_CYCLE_PROGRESS, result_type=PaymentCycleView)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound(f"No se ha iniciado el ciclo de pagos de {period}") from exc
-        raise DependencyUnavailable(f"Temporal no respondió: {exc.message}") from exc
-    status = description.status.name if description.status is not None else "UNKNOWN"
-    return {
-        "estado": CYCLE_STATUS.get(status, status.lower()),
-        "ciclo": view.model_dump(mode="json"),
-    }
-
-
-CYCLE_STATUS = {
-    "RUNNING": "en curso",
-    "COMPLETED": "terminado",
-    "FAILED": "fallido",
-    "TERMINATED": "detenido",
-    "CANCELED": "cancelado",
-    "TIMED_OUT": "vencido",
-    "CONTINUED_AS_NEW": "en curso",
-}
+    status, view = await payment_cycle_status(request.app.state.temporal, period)
+    return {"estado": status, "ciclo": view.model_dump(mode="json")}

@@ -21,6 +21,11 @@ from shared.contracts.lifecycle import (
     TimelineEntry,
     family_workflow_id,
 )
+from shared.contracts.payments import (
+    QUERY_CYCLE_PROGRESS,
+    PaymentCycleView,
+    payment_cycle_workflow_id,
+)
 from shared.errors import DependencyUnavailable, IllegalTransition, NotFound, error_from_code
 from shared.settings import Settings
 
@@ -155,3 +160,29 @@ def service_clients(settings: Settings, http: httpx.AsyncClient) -> dict[str, Se
         name: ServiceClient(settings.service_url(name), http)
         for name in ("intake", "plans", "payments")
     }
+
+
+# What a payment cycle's workflow status means to the payments officer.
+CYCLE_STATUS = {
+    "RUNNING": "en curso",
+    "COMPLETED": "terminado",
+    "FAILED": "fallido",
+    "TERMINATED": "detenido",
+    "CANCELED": "cancelado",
+    "TIMED_OUT": "vencido",
+    "CONTINUED_AS_NEW": "en curso",
+}
+
+
+async def payment_cycle_status(client: Client, period: str) -> tuple[str, PaymentCycleView]:
+    """The month's cycle: its status in Spanish and its `progreso`; NotFound if not started."""
+    handle = client.get_workflow_handle(payment_cycle_workflow_id(period))
+    try:
+        description = await handle.describe()
+        view = await handle.query(QUERY_CYCLE_PROGRESS, result_type=PaymentCycleView)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise NotFound(f"No se ha iniciado el ciclo de pagos de {period}") from exc
+        raise DependencyUnavailable(f"Temporal no respondió: {exc.message}") from exc
+    status = description.status.name if description.status is not None else "UNKNOWN"
+    return CYCLE_STATUS.get(status, status.lower()), view

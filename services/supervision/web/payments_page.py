@@ -12,15 +12,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
-from services.supervision.clients import ServiceClient
+from services.supervision.clients import ServiceClient, payment_cycle_status
 from services.supervision.web.rendering import SANTIAGO, error_page, render
 from shared.contracts.payments import (
-    QUERY_CYCLE_PROGRESS,
     PaymentCycleView,
-    payment_cycle_workflow_id,
 )
 from shared.errors import DomainError, NotFound
 
@@ -33,20 +29,6 @@ STEPS = {
     "esperando al banco": "Esperando respuestas del banco",
     "cerrado": "Cerrado",
 }
-
-
-async def cycle_view(client: Client, month: str) -> tuple[str, PaymentCycleView] | None:
-    handle = client.get_workflow_handle(payment_cycle_workflow_id(month))
-    try:
-        description = await handle.describe()
-        view = await handle.query(QUERY_CYCLE_PROGRESS, result_type=PaymentCycleView)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            return None
-        raise
-    status = description.status.name if description.status is not None else ""
-    running = status in ("RUNNING", "CONTINUED_AS_NEW")
-    return ("en curso" if running else "terminado"), view
 
 
 @router.get("/pagos")
@@ -73,8 +55,10 @@ async def payments_page(
     except DomainError as exc:
         return error_page(request, 503, "Pagos no disponible", exc.message)
     try:
-        cycle = await cycle_view(request.app.state.temporal, month)
-    except RPCError:
+        cycle: tuple[str, PaymentCycleView] | None = await payment_cycle_status(
+            request.app.state.temporal, month
+        )
+    except DomainError:  # not started yet, or Temporal unreachable: the rest still shows
         cycle = None
     return render(
         request,
