@@ -12,9 +12,28 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from shared.errors import ValidationFailed
+
 _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def decode_text(content: bytes) -> str:
+    """An uploaded text file: UTF-8 (with or without BOM) or, failing that, Windows-1252
+    as Excel saves CSV in Chile."""
+    if b"\x00" in content[:4096]:
+        raise ValidationFailed(
+            "El archivo no es texto (¿UTF-16 o binario?): guárdelo como CSV UTF-8 o .xlsx"
+        )
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed("No se reconoce la codificación del archivo") from exc
 
 
 def safe_cell(value: Any) -> Any:

@@ -38,6 +38,7 @@ from shared.db.audit import record_audit
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.http.deps import Actor, Runtime, Session
 from shared.rut import mask_rut
+from shared.tabular import decode_text
 
 router = APIRouter(prefix="/v1", tags=["pagos"])
 
@@ -404,13 +405,7 @@ async def tariffs(db: Session) -> list[dict[str, Any]]:
     },
 )
 async def upload_tariffs(request: Request, db: Session, actor: Actor = "sistema") -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > 1_000_000:
-        raise ValidationFailed("El archivo de tarifas es demasiado grande")
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed("El archivo de tarifas debe estar en UTF-8") from exc
+    content = await _uploaded_text(request, 1_000_000, "tarifas")
     added = await add_tariffs(db, parse_tariffs(content, "archivo cargado"), actor)
     found = await gaps(db, await current_tariffs(db))
     return {
@@ -490,13 +485,7 @@ async def apply_reliquidations(
 async def import_bonuses_file(
     request: Request, db: Session, actor: Actor = "sistema"
 ) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > 20_000_000:
-        raise ValidationFailed("El archivo de bonos es demasiado grande (máximo 20 MB)")
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        content = raw.decode("cp1252", errors="replace")
+    content = await _uploaded_text(request, 20_000_000, "bonos")
     rows, problems = parse_bonuses(content)
     registered, skipped, problems = await import_bonuses(db, rows, actor, problems)
     if problems:
@@ -508,3 +497,13 @@ async def import_bonuses_file(
             errores_total=len(problems),
         )
     return {"registrados": registered, "ya_registrados": skipped}
+
+
+async def _uploaded_text(request: Request, limit: int, what: str) -> str:
+    """A CSV sent as the request body, as Excel writes it, within a size limit."""
+    raw = await request.body()
+    if len(raw) > limit:
+        raise ValidationFailed(
+            f"El archivo de {what} es demasiado grande (máximo {limit // 1_000_000} MB)"
+        )
+    return decode_text(raw)

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from shared.errors import ValidationFailed
+from shared.tabular import decode_text
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -144,22 +145,6 @@ def _kind(content: bytes, filename: str) -> str:
             "Los archivos .xls (Excel 97-2003) no se aceptan: guárdelo como .xlsx o CSV"
         )
     return "csv"
-
-
-def decode_text(content: bytes) -> str:
-    """UTF-8 (with or without BOM) or, failing that, Windows-1252 as Excel saves CSV."""
-    if b"\x00" in content[:4096]:
-        raise ValidationFailed(
-            "El archivo no es texto (¿UTF-16 o binario?): guárdelo como CSV UTF-8 o .xlsx"
-        )
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed("No se reconoce la codificación del archivo") from exc
 
 
 def _read_csv(content: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
