@@ -11,15 +11,12 @@ import httpx
 import pytest
 from stdnum.cl import rut as stdnum_rut
 
-from services.payments.main import create_app
 from services.payments.payees import set_representative
 from services.payments.tariffs import TariffRow, base_familiar_amount
 from shared.bus.client import Bus
-from shared.contracts import subjects
-from shared.contracts.payments import EntitlementRegistered, RegisterEntitlement
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
-from tests.support.stack import running_app
+from tests.support.payments import isolated_payments, register_month
 
 THRESHOLD = TariffRow("base_umbral", 0, date(2024, 1, 1), date(2024, 1, 1), 52_768, "prueba")
 # A threshold row as an administrator loads it (the handbook gives amounts, not their dates).
@@ -47,28 +44,12 @@ def test_the_amount_is_85_percent_of_the_gap_per_member_tapering_from_payment_17
 async def service(
     it_settings: Settings,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Bus, ServiceRuntime]]:
-    tag = uuid4().hex[:6]
-    settings = it_settings.model_copy(
-        update={"database_prefix": f"bf{tag}_", "stream_prefix": f"BF{tag.upper()}_"}
-    )
-    app = create_app(settings)
-    async with running_app(app) as client:
-        bus = await Bus.connect(settings, name=f"test-bf-{tag}")
-        yield client, bus, app.state.runtime
-        await bus.close()
+    async with isolated_payments(it_settings) as payments:
+        yield payments.client, payments.bus, payments.runtime
 
 
 async def register(bus: Bus, family_id: UUID, period: date, plan_month: int) -> None:
-    await bus.request(
-        subjects.ENTITLEMENT_REGISTER,
-        RegisterEntitlement(
-            idempotency_key=f"{family_id}:{period:%Y-%m}:bono_proteccion",
-            family_id=family_id,
-            period=period,
-            plan_month=plan_month,
-        ),
-        EntitlementRegistered,
-    )
+    await register_month(bus, family_id, period, plan_month)
 
 
 async def test_a_family_with_income_recorded_gets_base_familiar_and_then_control_nino_sano(

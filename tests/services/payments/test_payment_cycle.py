@@ -25,7 +25,6 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.worker import Worker
 
-from services.payments.main import create_app
 from services.payments.payees import set_channel, set_representative
 from shared.bus.client import Bus
 from shared.contracts import subjects
@@ -35,18 +34,16 @@ from shared.contracts.payments import (
     BatchesBuilt,
     BuildBatches,
     CycleOpened,
-    EntitlementRegistered,
     OpenCycle,
     PaymentCycleInput,
     PaymentCycleView,
-    RegisterEntitlement,
     payment_cycle_workflow_id,
 )
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.temporal import connect_temporal
 from tests.support.bank import bank_simulator, set_faults
-from tests.support.stack import running_app
+from tests.support.payments import isolated_payments, register_month
 from tests.support.waiting import eventually
 from workflows.payment_cycle.activities import PaymentCycleActivities
 from workflows.payment_cycle.workflow import PaymentCycle, PaymentCycleScheduled
@@ -103,28 +100,24 @@ class CycleEnv:
 
 @asynccontextmanager
 async def cycle_env(it_settings: Settings, data_dir: Path) -> AsyncIterator[CycleEnv]:
-    tag = uuid4().hex[:6]
     base = it_settings.model_copy(update={"data_dir": data_dir})
     with bank_simulator(base, data_dir, "--retraso", "0") as bank_url:
-        settings = base.model_copy(
-            update={
-                "database_prefix": f"pc{tag}_",
-                "stream_prefix": f"PC{tag.upper()}_",
-                "bank_url": bank_url,
-                "bank_timeout_seconds": 1.0,
-                "payments_batch_size": 7,  # several batches from a few dozen orders
-            }
-        )
-        app = create_app(settings)
-        async with running_app(app) as http:
-            bus = await Bus.connect(settings, name=f"test-cycle-{tag}")
-            try:
-                temporal = await connect_temporal(settings)
-                yield CycleEnv(
-                    settings, http, app.state.runtime, bus, temporal, bank_url, f"pc-{tag}"
-                )
-            finally:
-                await bus.close()
+        async with isolated_payments(
+            base,
+            bank_url=bank_url,
+            bank_timeout_seconds=1.0,
+            payments_batch_size=7,  # several batches from a few dozen orders
+        ) as payments:
+            temporal = await connect_temporal(payments.settings)
+            yield CycleEnv(
+                payments.settings,
+                payments.client,
+                payments.runtime,
+                payments.bus,
+                temporal,
+                bank_url,
+                f"pc-{payments.tag}",
+            )
 
 
 def a_run(rng: random.Random) -> str:
@@ -154,16 +147,7 @@ async def families(
                     reason="cuenta informada por la familia",
                 )
     for family_id in ids:
-        await env.bus.request(
-            subjects.ENTITLEMENT_REGISTER,
-            RegisterEntitlement(
-                idempotency_key=f"{family_id}:{period:%Y-%m}:bono_proteccion",
-                family_id=family_id,
-                period=period,
-                plan_month=1,
-            ),
-            EntitlementRegistered,
-        )
+        await register_month(env.bus, family_id, period, plan_month=1)
     return ids
 
 

@@ -9,13 +9,10 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from services.payments.main import create_app
 from shared.bus.client import Bus
-from shared.contracts import subjects
-from shared.contracts.payments import EntitlementRegistered, RegisterEntitlement
 from shared.settings import Settings
 from tests.conftest import ServiceUnderTest
-from tests.support.stack import running_app
+from tests.support.payments import isolated_payments, register_month
 
 HEADER = "concepto,tramo,vigente_desde,publicado,monto,fuente\n"
 # A SUF law published in July 2026 with effect from May 2026 (the handbook's "not yet known").
@@ -26,32 +23,12 @@ SUF_2025 = 22_007
 @pytest.fixture
 async def paying(it_settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Bus]]:
     """Payments with its own database, under a policy that pays reliquidaciones."""
-    tag = uuid4().hex[:6]
-    settings = it_settings.model_copy(
-        update={
-            "database_prefix": f"rl{tag}_",
-            "stream_prefix": f"RL{tag.upper()}_",
-            "payments_pay_reliquidation": True,
-        }
-    )
-    async with running_app(create_app(settings)) as client:
-        bus = await Bus.connect(settings, name=f"test-rl-{tag}")
-        yield client, bus
-        await bus.close()
+    async with isolated_payments(it_settings, payments_pay_reliquidation=True) as payments:
+        yield payments.client, payments.bus
 
 
 async def register(bus: Bus, family_id: UUID, period: date, plan_month: int) -> int:
-    answer = await bus.request(
-        subjects.ENTITLEMENT_REGISTER,
-        RegisterEntitlement(
-            idempotency_key=f"{family_id}:{period:%Y-%m}:bono_proteccion",
-            family_id=family_id,
-            period=period,
-            plan_month=plan_month,
-        ),
-        EntitlementRegistered,
-    )
-    return answer.amount
+    return (await register_month(bus, family_id, period, plan_month)).amount
 
 
 async def test_a_late_law_is_computed_shown_and_paid_only_once(
