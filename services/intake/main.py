@@ -6,11 +6,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.intake.api import router
+from services.intake.api import families, nominas, process, staff
 from services.intake.handlers import register_handlers
-from services.intake.nominas_api import router as nominas_router
-from services.intake.process_api import router as process_router
-from services.intake.staff_api import router as staff_router
+from services.intake.statistics import router as statistics_router
 from shared.runtime import data_service_app
 from shared.settings import Settings
 
@@ -24,6 +22,6 @@ def create_app(settings: Settings) -> FastAPI:
         title="Familias — Ingreso",
         description="Nómina de derivación, familias, integrantes, representantes y asignación.",
         migrations_dir=MIGRATIONS,
-        routers=[router, nominas_router, staff_router, process_router],
+        routers=[families.router, nominas.router, staff.router, process.router, statistics_router],
         register_handlers=register_handlers,
     )

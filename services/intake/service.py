@@ -8,10 +8,10 @@ from uuid import UUID, uuid4
 from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import repository
 from services.intake.caseload import balance
 from services.intake.importer import PRODUCER, caseload_capacities
 from services.intake.models import Assignment, Family, FamilyVersion, Member, Staff
+from services.intake.repository import families as repository
 from services.intake.representative import ADULT_AGE, age_on, choose_representative
 from services.intake.schemas import FamilyIn
 from shared.contracts.intake import FamilyAssigned, FamilyReferred, RepresentativeChanged

@@ -20,7 +20,7 @@ from shared.contracts.intake import ExitCause
 from shared.errors import ValidationFailed
 from shared.http.deps import Runtime, Session
 
-router = APIRouter(prefix="/estadisticas", tags=["estadísticas"])
+router = APIRouter(prefix="/v1/estadisticas", tags=["estadísticas"])
 
 EXIT_CAUSES: tuple[ExitCause, ...] = (
     "cumplimiento", "abandono", "renuncia", "fallecimiento", "traslado", "no_localizada", "rechaza",

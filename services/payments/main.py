@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.payments.api import router
+from services.payments.api import payments
 from services.payments.handlers import register_handlers
 from shared.runtime import data_service_app
 from shared.settings import Settings
@@ -21,6 +21,6 @@ def create_app(settings: Settings) -> FastAPI:
         title="Familias — Pagos",
         description="Tarifas, derechos, órdenes de pago, nóminas bancarias y conciliación.",
         migrations_dir=MIGRATIONS,
-        routers=[router],
+        routers=[payments.router],
         register_handlers=register_handlers,
     )

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.plans.api import router
+from services.plans.api import plans
 from services.plans.handlers import register_handlers
+from services.plans.statistics import router as statistics_router
 from shared.runtime import data_service_app
 from shared.settings import Settings
 
@@ -21,6 +22,6 @@ def create_app(settings: Settings) -> FastAPI:
         title="Familias — Planes",
         description="Diagnóstico Eje, plan de intervención, sesiones, evaluación y abandono.",
         migrations_dir=MIGRATIONS,
-        routers=[router],
+        routers=[plans.router, statistics_router],
         register_handlers=register_handlers,
     )

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.plans import repository
 from services.plans.models import (
     AbandonmentRecord,
     Case,
@@ -21,6 +20,7 @@ from services.plans.models import (
     Plan,
     Session,
 )
+from services.plans.repository import plans as repository
 from services.plans.rules import (
     MINIMUM_SESSIONS,
     SESSION_KINDS,

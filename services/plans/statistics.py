@@ -20,7 +20,7 @@ from shared.errors import ValidationFailed
 from shared.http.deps import Runtime
 from shared.http.deps import Session as Db
 
-router = APIRouter(prefix="/estadisticas", tags=["estadísticas"])
+router = APIRouter(prefix="/v1/estadisticas", tags=["estadísticas"])
 
 ATTENDANCE = ("asistio", "no_asistio", "no_ubicada")
 ABANDONMENT_STEPS = ("aviso", "visita", "informe", "recomendacion")

@@ -372,9 +372,3 @@ async def tasks(
         today=_today(rt),
         diagnosis_deadline_days=rt.settings.diagnosis_deadline_days,
     )
-
-
-# Counts for the transparency and monthly reports: one module, its own block here.
-from services.plans.statistics import router as statistics_router  # noqa: E402
-
-router.include_router(statistics_router)

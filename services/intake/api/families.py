@@ -197,9 +197,3 @@ async def versions(family_id: UUID, db: Session) -> list[dict[str, Any]]:
         }
         for v in rows
     ]
-
-
-# Counts for the transparency and monthly reports: one module, its own block here.
-from services.intake.statistics import router as statistics_router  # noqa: E402
-
-router.include_router(statistics_router)

@@ -1,0 +1,1 @@
+"""Intake's SQL, one module per aggregate: the only place that builds statements."""

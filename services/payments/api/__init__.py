@@ -1,0 +1,1 @@
+"""Payments's HTTP endpoints: one thin `router` per aggregate; only main.py imports them."""

@@ -1,0 +1,1 @@
+"""Plans's HTTP endpoints: one thin `router` per aggregate; only main.py imports them."""
