@@ -13,10 +13,6 @@ from cli.output import ExitCode, errors
 from shared.settings import Settings
 
 
-class ServiceUnavailable(Exception):
-    pass
-
-
 def current_user() -> str:
     """Who is acting, for the audit log: `FAMILIAS_USUARIO`, else the login name."""
     return os.environ.get("FAMILIAS_USUARIO") or getpass.getuser()

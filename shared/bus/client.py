@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import nats
@@ -15,7 +14,7 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import BadRequestError, NotFoundError
+from nats.js.errors import BadRequestError
 from pydantic import BaseModel, ValidationError
 
 from shared.contracts.envelope import Reply
@@ -100,10 +99,6 @@ class Bus:
             await self.js.update_stream(config)
         return config.name or ""
 
-    async def ensure_streams(self, owners: Iterable[str]) -> None:
-        for owner in owners:
-            await self.ensure_stream(owner)
-
     def subject(self, subject: str) -> str:
         """Subjects are prefixed in tests so parallel stacks never cross."""
         return f"{self.settings.stream_prefix}{subject}"
@@ -146,10 +141,6 @@ class Bus:
 
         subscription = await self.nc.subscribe(self.subject(subject), queue=queue, cb=on_message)
         self._subscriptions.append(subscription)
-
-    async def drop_stream(self, owner: str) -> None:
-        with contextlib.suppress(NotFoundError):
-            await self.js.delete_stream(self.settings.stream_name(owner))
 
 
 async def _answer(

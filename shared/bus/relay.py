@@ -43,8 +43,10 @@ _PURGE_SENT = "DELETE FROM outbox WHERE published_at < now() - make_interval(day
 
 @dataclass
 class RelayStats:
+    taken: int = 0  # rows picked up for publishing, published or not
     published: int = 0
     passes: int = 0
+    failures: int = 0  # passes that ended without publishing: NATS or the database down
 
 
 class OutboxRelay:
@@ -71,6 +73,7 @@ class OutboxRelay:
             rows = await connection.fetch(_SELECT_BATCH, self.batch_size)
             if not rows:
                 return 0
+            self.stats.taken += len(rows)
             futures = [
                 await self.bus.js.publish_async(
                     self.bus.subject(row["subject"]),
@@ -96,6 +99,7 @@ class OutboxRelay:
                     await self.bus.ensure_stream(self.owner)
                     stream_ready = True
                 except Exception as exc:
+                    self.stats.failures += 1
                     log.warning("relay_stream_unavailable", error=repr(exc))
                     await _sleep_or_stop(stop, backoff)
                     backoff = min(backoff * 2, 10)
@@ -103,6 +107,7 @@ class OutboxRelay:
             try:
                 connection = await asyncpg.connect(self.dsn)
             except (OSError, asyncpg.PostgresError) as exc:
+                self.stats.failures += 1
                 log.warning("relay_database_unavailable", error=str(exc))
                 await _sleep_or_stop(stop, backoff)
                 backoff = min(backoff * 2, 10)
@@ -118,9 +123,11 @@ class OutboxRelay:
                     self._wake.clear()
                     await _wait_any(stop, self._wake, self.poll_seconds)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                self.stats.failures += 1
                 log.warning("relay_database_error", error=str(exc))
             except Exception as exc:
                 # NATS unavailable or a publish not acknowledged: rows stay unpublished.
+                self.stats.failures += 1
                 log.warning("relay_publish_failed", error=repr(exc))
                 await _sleep_or_stop(stop, backoff)
                 backoff = min(backoff * 2, 10)

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-OWNERS: Final = ("intake", "plans", "payments", "lifecycle")
-
 
 def stream_subjects(owner: str) -> list[str]:
     """Subjects captured by one producer's JetStream stream."""
     return [f"{owner}.evt.>"]
-
-
-def owner_of(subject: str) -> str:
-    return subject.split(".", 1)[0]
 
 
 # intake

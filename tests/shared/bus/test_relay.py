@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from uuid import uuid4
 
@@ -129,15 +129,24 @@ async def test_republishing_the_same_row_is_dropped_by_jetstream(it_bus: Bus) ->
     assert await stream_messages(it_bus, {event.data["family_code"]}) == [event.data["family_code"]]
 
 
+def stat(relay: OutboxRelay, name: str) -> Callable[[], Awaitable[int]]:
+    async def read() -> int:
+        return int(getattr(relay.stats, name))
+
+    return read
+
+
 async def test_events_written_while_nats_is_down_are_published_when_it_returns(
     intake: ServiceUnderTest, it_bus: Bus, relay: OutboxRelay, servers: LocalStack
 ) -> None:
     servers.supervisor.stop_process("nats")
     try:
         events = [referred(f"caida-{uuid4().hex[:6]}-{i}") for i in range(20)]
+        taken = relay.stats.taken
         async with intake.runtime.sessions() as session, session.begin():
             await add_events(session, events)
-        await asyncio.sleep(1.5)
+        # The relay has picked the rows up and is trying to publish them: none is marked sent.
+        await eventually(stat(relay, "taken"), until=lambda n: n >= taken + 20, timeout=30)
         assert await unpublished(intake, [e.event_id for e in events]) == 20
     finally:
         servers.supervisor.resume_process("nats")
@@ -167,7 +176,7 @@ async def test_a_relay_started_while_nats_is_down_waits_for_it(
             poll_seconds=0.2,
         )
         task = asyncio.create_task(relay.run(stop))
-        await asyncio.sleep(1.5)
+        await eventually(stat(relay, "failures"), until=lambda n: n >= 1, timeout=60)
         assert not task.done(), "the relay gave up while NATS was down"
     finally:
         servers.supervisor.resume_process("nats")
