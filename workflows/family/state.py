@@ -10,20 +10,37 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import assert_never
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
-from shared.contracts import subjects
 from shared.contracts.envelope import Envelope
-from shared.contracts.intake import FamilyReferred
+from shared.contracts.intake import (
+    FamilyAssigned,
+    FamilyCommitted,
+    FamilyContacted,
+    FamilyInvited,
+    FamilyMoved,
+    FamilyReferred,
+    FamilyUpdated,
+    RepresentativeChanged,
+)
 from shared.contracts.lifecycle import (
     EXIT_CAUSE_NAMES,
     PHASE_NAMES,
     FamilyLifecycleInput,
     LifecycleView,
     TimelineEntry,
+)
+from shared.contracts.payments import TransferExpired, TransferRejected, TransferSettled
+from shared.contracts.plans import (
+    AbandonmentReported,
+    DiagnosisCompleted,
+    EvaluationCompleted,
+    PlanSigned,
+    SessionRecorded,
 )
 from workflows.family.policy import Policy
 
@@ -173,107 +190,142 @@ def exit_family(state: FamilyState, cause: str, now: datetime, *, actor: str = "
 
 # ---- facts from the bus ---------------------------------------------------------------
 
-
-def _day(value: object) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+Fact = (
+    FamilyReferred
+    | FamilyAssigned
+    | FamilyContacted
+    | FamilyInvited
+    | FamilyCommitted
+    | FamilyMoved
+    | RepresentativeChanged
+    | FamilyUpdated
+    | DiagnosisCompleted
+    | PlanSigned
+    | SessionRecorded
+    | EvaluationCompleted
+    | AbandonmentReported
+    | TransferSettled
+    | TransferRejected
+    | TransferExpired
+)
+FACTS: dict[str, type[Fact]] = {
+    model.subject: model
+    for model in (
+        FamilyReferred,
+        FamilyAssigned,
+        FamilyContacted,
+        FamilyInvited,
+        FamilyCommitted,
+        FamilyMoved,
+        RepresentativeChanged,
+        FamilyUpdated,
+        DiagnosisCompleted,
+        PlanSigned,
+        SessionRecorded,
+        EvaluationCompleted,
+        AbandonmentReported,
+        TransferSettled,
+        TransferRejected,
+        TransferExpired,
+    )
+}
 
 
 def apply_event(state: FamilyState, event: Envelope) -> None:
     """Record one bus event's fact and its timeline line; phases move in `advance`."""
+    model = FACTS.get(event.subject)
+    if model is None:
+        kind, text = "evento", f"Evento recibido: {event.subject}"
+    else:
+        kind, text = learn(state, event.payload(model))
     actor = event.actor or event.producer
-    data = event.data
-    at = event.occurred_at
+    record(state, event.occurred_at, kind, text, actor=actor, event_id=event.event_id)
 
-    def line(kind: str, text: str) -> None:
-        record(state, at, kind, text, actor=actor, event_id=event.event_id)
 
-    match event.subject:
-        case subjects.FAMILY_REFERRED:
-            referred = event.payload(FamilyReferred)
-            line(
-                "derivacion",
-                f"Familia {referred.family_code} derivada en la nómina {referred.cohort_year} "
-                f"de {referred.comuna} ({referred.member_count} integrantes)",
+def learn(state: FamilyState, fact: Fact) -> tuple[str, str]:
+    """Keep what the fact tells about the family; returns its timeline line (kind, text)."""
+    match fact:
+        case FamilyReferred():
+            return "derivacion", (
+                f"Familia {fact.family_code} derivada en la nómina {fact.cohort_year} "
+                f"de {fact.comuna} ({fact.member_count} integrantes)"
             )
-        case subjects.FAMILY_ASSIGNED:
-            state.apoyo_familiar = str(data["staff_id"])
-            line("asignacion", f"Asignada a un Apoyo Familiar: {data.get('reason', '')}")
-        case subjects.FAMILY_CONTACTED:
-            state.contact_attempts = max(state.contact_attempts, int(data["attempt_number"]))
-            found = bool(data["located"])
-            if found and state.located_on is None:
-                state.located_on = _day(data["attempted_on"])
-            result = "familia localizada" if found else "sin localizar"
-            line(
-                "contacto",
-                f"Intento de contacto {data['attempt_number']} ({data['channel']}): {result}",
+        case FamilyAssigned():
+            state.apoyo_familiar = str(fact.staff_id)
+            return "asignacion", f"Asignada a un Apoyo Familiar: {fact.reason}"
+        case FamilyContacted():
+            state.contact_attempts = max(state.contact_attempts, fact.attempt_number)
+            if fact.located and state.located_on is None:
+                state.located_on = fact.attempted_on
+            result = "familia localizada" if fact.located else "sin localizar"
+            return "contacto", (
+                f"Intento de contacto {fact.attempt_number} ({fact.channel}): {result}"
             )
-        case subjects.FAMILY_INVITED:
-            state.invitation_accepted = bool(data["accepted"])
-            if data["accepted"]:
-                line("invitacion", "La familia acepta la invitación")
-            else:
-                line("invitacion", f"La familia rechaza la invitación: {data.get('reason') or ''}")
-        case subjects.FAMILY_COMMITTED:
-            state.committed_on = _day(data["signed_on"])
-            line("compromiso", f"Carta de compromiso firmada el {state.committed_on:%d-%m-%Y}")
-        case subjects.FAMILY_MOVED:
-            state.comuna = str(data["to_comuna"])
-            line(
-                "traslado",
-                f"Traslado de {data['from_comuna']} a {data['to_comuna']}: el caso continúa",
+        case FamilyInvited():
+            state.invitation_accepted = fact.accepted
+            if fact.accepted:
+                return "invitacion", "La familia acepta la invitación"
+            return "invitacion", f"La familia rechaza la invitación: {fact.reason or ''}"
+        case FamilyCommitted():
+            state.committed_on = fact.signed_on
+            return "compromiso", f"Carta de compromiso firmada el {fact.signed_on:%d-%m-%Y}"
+        case FamilyMoved():
+            state.comuna = fact.to_comuna
+            return "traslado", (
+                f"Traslado de {fact.from_comuna} a {fact.to_comuna}: el caso continúa"
             )
-        case subjects.FAMILY_REPRESENTATIVE_CHANGED:
-            line(
-                "representante",
-                f"Cambio de representante desde el {_day(data['effective_on']):%d-%m-%Y}",
+        case RepresentativeChanged():
+            return "representante", (
+                f"Cambio de representante desde el {fact.effective_on:%d-%m-%Y}"
             )
-        case subjects.FAMILY_UPDATED:
-            line("composicion", f"Composición familiar actualizada (versión {data['version']})")
-        case subjects.DIAGNOSIS_COMPLETED:
-            state.diagnosis_on = _day(data["completed_on"])
-            critical = len(data.get("critical_indicators", []))
-            line("diagnostico", f"Diagnóstico completado ({critical} indicadores críticos)")
-        case subjects.PLAN_SIGNED:
-            state.plan_signed_on = state.plan_signed_on or _day(data["signed_on"])
-            state.trajectory = str(data["trajectory"])
-            line(
-                "plan",
-                f"Plan de intervención firmado (versión {data['revision']}, "
-                f"trayectoria {data['trajectory']})",
+        case FamilyUpdated():
+            return "composicion", f"Composición familiar actualizada (versión {fact.version})"
+        case DiagnosisCompleted():
+            state.diagnosis_on = fact.completed_on
+            critical = len(fact.critical_indicators)
+            return "diagnostico", f"Diagnóstico completado ({critical} indicadores críticos)"
+        case PlanSigned():
+            state.plan_signed_on = state.plan_signed_on or fact.signed_on
+            state.trajectory = fact.trajectory
+            return "plan", (
+                f"Plan de intervención firmado (versión {fact.revision}, "
+                f"trayectoria {fact.trajectory})"
             )
-        case subjects.SESSION_RECORDED:
-            line(
-                "sesion",
-                f"Sesión {data['kind']} del {_day(data['held_on']):%d-%m-%Y}: {data['attendance']}",
+        case SessionRecorded():
+            return "sesion", (f"Sesión {fact.kind} del {fact.held_on:%d-%m-%Y}: {fact.attendance}")
+        case EvaluationCompleted():
+            state.evaluation_on = fact.evaluated_on
+            return "evaluacion", (
+                f"Evaluación final: {fact.goals_achieved} de {fact.goals_total} metas logradas"
             )
-        case subjects.EVALUATION_COMPLETED:
-            state.evaluation_on = _day(data["evaluated_on"])
-            line(
-                "evaluacion",
-                f"Evaluación final: {data['goals_achieved']} de {data['goals_total']} "
-                "metas logradas",
+        case AbandonmentReported():
+            if fact.kind == "visita" and state.abandonment is not None:
+                state.abandonment.visit_on = fact.dated
+            return "abandono", (f"Procedimiento de abandono: {fact.kind} del {fact.dated:%d-%m-%Y}")
+        case TransferSettled():
+            count_payment(state, "settled")
+            return "pago", f"Transferencia de {fact.period} pagada ({pesos(fact.amount)})"
+        case TransferRejected():
+            count_payment(state, "rejected")
+            return "pago", (
+                f"Transferencia de {fact.period} rechazada por el banco: {fact.reason}; "
+                "se reintenta en el próximo ciclo"
             )
-        case subjects.ABANDONMENT_REPORTED:
-            if data["kind"] == "visita" and state.abandonment is not None:
-                state.abandonment.visit_on = _day(data["dated"])
-            line(
-                "abandono",
-                f"Procedimiento de abandono: {data['kind']} del {_day(data['dated']):%d-%m-%Y}",
+        case TransferExpired():
+            count_payment(state, "expired")
+            return "pago", (
+                f"Pago presencial de {fact.period} vencido sin cobrar ({pesos(fact.amount)})"
             )
-        case subjects.TRANSFER_SETTLED | subjects.TRANSFER_REJECTED | subjects.TRANSFER_EXPIRED:
-            outcome = event.subject.rsplit(".", 1)[-1]
-            state.payments[outcome] = state.payments.get(outcome, 0) + 1
-            amount = f"${int(data.get('amount', 0)):,}".replace(",", ".")
-            text = {
-                "settled": f"Transferencia de {data.get('period')} pagada ({amount})",
-                "rejected": f"Transferencia de {data.get('period')} rechazada por el banco: "
-                f"{data.get('reason', 'sin motivo')}; se reintenta en el próximo ciclo",
-                "expired": f"Pago presencial de {data.get('period')} vencido sin cobrar ({amount})",
-            }[outcome]
-            line("pago", text)
         case _:
-            line("evento", f"Evento recibido: {event.subject}")
+            assert_never(fact)
+
+
+def count_payment(state: FamilyState, outcome: str) -> None:
+    state.payments[outcome] = state.payments.get(outcome, 0) + 1
+
+
+def pesos(amount: int) -> str:
+    return f"${amount:,}".replace(",", ".")
 
 
 def payments_hold_wanted(state: FamilyState) -> bool | None:
