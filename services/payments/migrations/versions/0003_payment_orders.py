@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from shared.db.migration_ops import create_audit_table, drop_audit_table
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -27,21 +28,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("family_id", name=op.f("pk_payment_holds")),
     )
-    op.create_table(
-        "audit_log",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
-        sa.Column(
-            "at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
-        sa.Column("actor", sa.String(length=120), nullable=False),
-        sa.Column("action", sa.String(length=80), nullable=False),
-        sa.Column("entity", sa.String(length=40), nullable=False),
-        sa.Column("entity_id", sa.String(length=80), nullable=False),
-        sa.Column("details", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
-    )
-    op.create_index(op.f("ix_audit_log_at"), "audit_log", ["at"], unique=False)
-    op.create_index(op.f("ix_audit_log_entity_id"), "audit_log", ["entity_id"], unique=False)
+    create_audit_table()
     op.create_table(
         "bank_cursor",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -291,6 +278,4 @@ def downgrade() -> None:
     op.drop_table("ledger_entries")
     op.drop_table("bank_messages")
     op.drop_table("bank_cursor")
-    op.drop_index(op.f("ix_audit_log_entity_id"), table_name="audit_log")
-    op.drop_index(op.f("ix_audit_log_at"), table_name="audit_log")
-    op.drop_table("audit_log")
+    drop_audit_table()
