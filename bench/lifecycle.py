@@ -27,7 +27,8 @@ from shared.contracts.lifecycle import FamilyLifecycleInput
 from shared.db.engine import asyncpg_dsn
 from shared.settings import Settings
 from shared.temporal import connect_temporal
-from workflows.family.state import FamilyState, Phase, add_months
+from workflows.family.dates import add_months
+from workflows.family.state import FamilyState, Phase
 from workflows.worker import WORKFLOWS, activities_for, workflow_runner
 
 FAMILIES = 1000

@@ -2,15 +2,16 @@
 
 `run()` reads like the process in DOMAIN.md §2: open the case, then wait — for facts from
 the bus (the `evento` signal, each event once), for an operator's decision (updates), or
-for the next deadline — and apply the pure decisions of `state.py`. Each month boundary
-of the accompaniment continues as new, carrying the state, so no run's history grows.
+for the next deadline — and apply the pure decisions of the modules beside this one. Each
+month boundary of the accompaniment continues as new, carrying the state, so no run's
+history grows.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
@@ -40,24 +41,21 @@ with workflow.unsafe.imports_passed_through():
     )
     from shared.contracts.payments import (
         EntitlementRegistered,
-        HoldPayments,
         PaymentsHeld,
         RegisterEntitlement,
     )
     from shared.contracts.plans import CaseOpened, OpenCase, SessionsCount, SessionsInMonth
-    from workflows.family import state as decisions
+    from workflows.family import deadlines, decisions, facts, months, payments_hold, phases
     from workflows.family.activities import LifecycleActivities
+    from workflows.family.dates import local_day
+    from workflows.family.deadlines import Deadline
     from workflows.family.policy import Policy
     from workflows.family.state import FamilyState, Phase
+    from workflows.family.timeline import record
+    from workflows.family.view import view
 
 ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
-CORRECTABLE = {
-    "derivacion": "referred_on",
-    "compromiso": "committed_on",
-    "diagnostico": "diagnosis_on",
-    "plan": "plan_signed_on",
-}
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -69,32 +67,21 @@ class FamilyLifecycle:
 
     @workflow.run
     async def run(self, start: FamilyLifecycleInput) -> str:
-        if start.carried_state is not None:
-            self._state = FamilyState.model_validate(start.carried_state)
-            self.state.runs += 1
-        else:
-            policy = Policy.model_validate(start.policy or {})
-            self._state = FamilyState.start(start, workflow.now(), policy)
+        self._state = self._starting_state(start)
         self._drain_inbox()
         if not self.state.case_opened:
             await self._open_case()
         self._settle()
         while not self.state.closed:
-            deadline = decisions.next_deadline(self.state)
-            timeout = None
-            if deadline is not None:
-                timeout = max(deadline.due - workflow.now(), timedelta(0))
-            self._changed = False
-            try:
-                await workflow.wait_condition(lambda: self._changed, timeout=timeout)
-            except TimeoutError:
+            deadline = deadlines.next_deadline(self.state)
+            if not await self._woken_before(deadline):
                 assert deadline is not None
-                if deadline.key.startswith("mes:"):
+                if deadline.ends_a_month:
                     await self._month_boundary()
                     if not self.state.closed:
-                        return await self._continue_as_new(start)
+                        await self._continue_as_new(start)
                 else:
-                    decisions.deadline_passed(self.state, deadline, workflow.now())
+                    deadlines.deadline_passed(self.state, deadline, workflow.now())
             self._settle()
             await self._sync_payment_hold()
         await self._exit()
@@ -105,7 +92,26 @@ class FamilyLifecycle:
         assert self._state is not None
         return self._state
 
-    # ---- steps ------------------------------------------------------------------------
+    def _starting_state(self, start: FamilyLifecycleInput) -> FamilyState:
+        """The state the previous run carried, or a new family's under its pinned policy."""
+        if start.carried_state is not None:
+            carried = FamilyState.model_validate(start.carried_state)
+            carried.runs += 1
+            return carried
+        policy = Policy.model_validate(start.policy or {})
+        return FamilyState.start(start, workflow.now(), policy)
+
+    async def _woken_before(self, deadline: Deadline | None) -> bool:
+        """Wait for a fact or a decision; False when the deadline comes first."""
+        timeout = None
+        if deadline is not None:
+            timeout = max(deadline.due - workflow.now(), timedelta(0))
+        self._changed = False
+        try:
+            await workflow.wait_condition(lambda: self._changed, timeout=timeout)
+        except TimeoutError:
+            return False
+        return True
 
     async def _open_case(self) -> None:
         opened: CaseOpened = await workflow.execute_activity_method(
@@ -120,26 +126,26 @@ class FamilyLifecycle:
             retry_policy=ACTIVITY_RETRY,
         )
         self.state.case_opened = True
-        decisions.record(
+        record(
             self.state, workflow.now(), "expediente", "Expediente abierto en el servicio de planes"
         )
         workflow.logger.info("case opened at %s", opened.opened_at.isoformat())
 
     async def _month_boundary(self) -> None:
+        """Month 1 begins; or the month under way closes with its sessions and the next begins."""
         now = workflow.now()
         if self.state.plan_month == 0:
-            decisions.begin_month(self.state, now)
+            months.begin_month(self.state, now)
             await self._register_entitlement()
             return
-        assert self.state.first_month is not None
-        ended = decisions.add_months(self.state.first_month, self.state.plan_month - 1)
+        ended = months.current_period(self.state)
         count: SessionsCount = await workflow.execute_activity_method(
             LifecycleActivities.sessions_in_month,
             SessionsInMonth(family_id=self.state.family_id, year=ended.year, month=ended.month),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
-        decisions.close_month(self.state, count.counted_in_month, now)
+        months.close_month(self.state, count.counted_in_month, now)
         if self.state.phase is Phase.ACCOMPANIMENT:
             await self._register_entitlement()
 
@@ -147,8 +153,7 @@ class FamilyLifecycle:
         """The month that just began is owed its transfer (payments computes the amount)."""
         if not workflow.patched("derechos-mensuales"):
             return  # runs recorded before payments answered this command
-        assert self.state.first_month is not None
-        period = decisions.add_months(self.state.first_month, self.state.plan_month - 1)
+        period = months.current_period(self.state)
         owed: EntitlementRegistered = await workflow.execute_activity_method(
             LifecycleActivities.register_entitlement,
             RegisterEntitlement(
@@ -160,7 +165,7 @@ class FamilyLifecycle:
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
-        decisions.record(
+        record(
             self.state,
             workflow.now(),
             "derecho",
@@ -171,31 +176,20 @@ class FamilyLifecycle:
     async def _sync_payment_hold(self) -> None:
         """Paused or under an abandonment procedure: payments holds the orders, and lets
         them go when the process resumes or the family is reinstated."""
-        wanted = decisions.payments_hold_wanted(self.state)
+        wanted = payments_hold.payments_hold_wanted(self.state)
         if wanted is None or not workflow.patched("retencion-pagos"):
             return
+        request = payments_hold.hold_request(self.state, wanted)
         self.state.payments_held = wanted
-        changes = sum(1 for e in self.state.timeline if e.kind == "retencion")
-        reason = "proceso en pausa" if self.state.paused else "procedimiento de abandono abierto"
         held: PaymentsHeld = await workflow.execute_activity_method(
             LifecycleActivities.hold_payments,
-            HoldPayments(
-                idempotency_key=f"{self.state.family_id}:retencion:{changes + 1}",
-                family_id=self.state.family_id,
-                hold=wanted,
-                reason=reason if wanted else "proceso reanudado",
-            ),
+            request,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
-        text = (
-            f"Pagos retenidos ({reason}): {held.orders_changed} órdenes en espera"
-            if wanted
-            else f"Pagos liberados: {held.orders_changed} órdenes vuelven al próximo ciclo"
-        )
-        decisions.record(self.state, workflow.now(), "retencion", text)
+        record(self.state, workflow.now(), "retencion", payments_hold.hold_line(request, held))
 
-    async def _continue_as_new(self, start: FamilyLifecycleInput) -> str:
+    async def _continue_as_new(self, start: FamilyLifecycleInput) -> NoReturn:
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._drain_inbox()
         carried = start.model_copy(
@@ -206,7 +200,7 @@ class FamilyLifecycle:
     async def _exit(self) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)
         cause = self.state.exit_cause or ""
-        exited_on = self.state.exited_on or decisions.local_day(workflow.now())
+        exited_on = self.state.exited_on or local_day(workflow.now())
         if cause != "traslado":  # the case moves with the family; intake keeps it active
             closed: FamilyClosed = await workflow.execute_activity_method(
                 LifecycleActivities.close_family,
@@ -231,17 +225,17 @@ class FamilyLifecycle:
     def _settle(self) -> None:
         """Fold queued events, move the phase as far as facts allow, publish the index."""
         self._drain_inbox()
-        decisions.advance(self.state, workflow.now())
+        phases.advance(self.state, workflow.now())
         self._upsert_search()
 
     def _drain_inbox(self) -> None:
         while self._inbox and self._state is not None:
             event = self._inbox.popleft()
-            if decisions.first_time_seen(self.state, event.event_id):
-                decisions.apply_event(self.state, event)
+            if facts.first_time_seen(self.state, event.event_id):
+                facts.apply_event(self.state, event)
 
     def _upsert_search(self) -> None:
-        deadline = decisions.next_deadline(self.state)
+        deadline = deadlines.next_deadline(self.state)
         updates: list[SearchAttributeUpdate[Any]] = [
             search.PHASE.value_set(self.state.phase.value),
             search.COMUNA.value_set(self.state.comuna),
@@ -255,8 +249,6 @@ class FamilyLifecycle:
             updates.append(search.APOYO_FAMILIAR.value_set(self.state.apoyo_familiar))
         workflow.upsert_search_attributes(updates)
 
-    # ---- signals, queries, updates --------------------------------------------------
-
     @workflow.signal(name=SIGNAL_EVENT)
     def on_event(self, event: Envelope) -> None:
         # With signal-with-start the signal is handled before run() builds the state: queue.
@@ -265,7 +257,7 @@ class FamilyLifecycle:
 
     @workflow.query(name=QUERY_STATE)
     def current_state(self) -> LifecycleView:
-        return decisions.view(self.state)
+        return view(self.state)
 
     @workflow.query(name=QUERY_TIMELINE)
     def timeline(self) -> list[TimelineEntry]:
@@ -274,92 +266,51 @@ class FamilyLifecycle:
     @workflow.update(name=UPDATE_DECIDE_ABANDONMENT)
     def decide_abandonment(self, decision: AbandonmentDecision) -> LifecycleView:
         self._drain_inbox()
-        decisions.decide_abandonment(
-            self.state, decision.confirmar, decision.motivo, decision.usuario, workflow.now()
-        )
-        self._changed = True
-        return decisions.view(self.state)
+        decisions.decide_abandonment(self.state, decision, workflow.now())
+        return self._decided()
 
     @decide_abandonment.validator
     def _validate_abandonment(self, decision: AbandonmentDecision) -> None:
-        self._drain_inbox()
+        self._drain_inbox()  # the visit's report may still be queued
         decisions.check_abandonment_decision(self.state)
 
     @workflow.update(name=UPDATE_CLOSE)
     def close(self, request: CloseRequest) -> LifecycleView:
-        decisions.record(
-            self.state, workflow.now(), "decision", f"Cierre solicitado: {request.motivo}",
-            actor=request.usuario,
-        )  # fmt: skip
-        decisions.exit_family(self.state, request.causal, workflow.now(), actor=request.usuario)
-        self._changed = True
-        return decisions.view(self.state)
+        decisions.close(self.state, request, workflow.now())
+        return self._decided()
 
     @close.validator
     def _validate_close(self, request: CloseRequest) -> None:
-        decisions.check_close(self.state, request.causal)
+        decisions.check_close(self.state, request)
 
     @workflow.update(name=UPDATE_PAUSE)
     def pause(self, request: PauseRequest) -> LifecycleView:
-        self.state.paused = True
-        decisions.record(
-            self.state, workflow.now(), "pausa", f"Proceso en pausa: {request.motivo}",
-            actor=request.usuario,
-        )  # fmt: skip
-        self._changed = True
-        return decisions.view(self.state)
+        decisions.pause(self.state, request, workflow.now())
+        return self._decided()
 
     @pause.validator
     def _validate_pause(self, request: PauseRequest) -> None:
-        if self.state.closed:
-            raise ValueError("La familia ya egresó del programa")
-        if self.state.paused:
-            raise ValueError("El proceso ya está en pausa")
+        decisions.check_pause(self.state)
 
     @workflow.update(name=UPDATE_RESUME)
     def resume(self, request: PauseRequest) -> LifecycleView:
-        self.state.paused = False
-        decisions.record(
-            self.state, workflow.now(), "pausa", f"Proceso reanudado: {request.motivo}",
-            actor=request.usuario,
-        )  # fmt: skip
-        self._changed = True
-        return decisions.view(self.state)
+        decisions.resume(self.state, request, workflow.now())
+        return self._decided()
 
     @resume.validator
     def _validate_resume(self, request: PauseRequest) -> None:
-        if not self.state.paused:
-            raise ValueError("El proceso no está en pausa")
+        decisions.check_resume(self.state)
 
     @workflow.update(name=UPDATE_CORRECT_DATE)
     def correct_date(self, correction: DateCorrection) -> LifecycleView:
-        field = CORRECTABLE[correction.hecho]
-        before = getattr(self.state, field)
-        setattr(self.state, field, correction.fecha)
-        if field == "plan_signed_on" and self.state.plan_month == 0 and self.state.first_month:
-            self.state.first_month = None
-            decisions.start_accompaniment(self.state, workflow.now())
-        decisions.record(
-            self.state,
-            workflow.now(),
-            "correccion",
-            f"Fecha de {correction.hecho} corregida de {before:%d-%m-%Y} a "
-            f"{correction.fecha:%d-%m-%Y}: {correction.motivo}",
-            actor=correction.usuario,
-        )
-        self._changed = True
-        return decisions.view(self.state)
+        decisions.correct_date(self.state, correction, workflow.now())
+        return self._decided()
 
     @correct_date.validator
     def _validate_correction(self, correction: DateCorrection) -> None:
-        field = CORRECTABLE.get(correction.hecho)
-        if field is None:
-            raise ValueError(
-                "Solo se corrigen las fechas de derivacion, compromiso, diagnostico o plan"
-            )
-        if getattr(self.state, field) is None:
-            raise ValueError(f"La fecha de {correction.hecho} aún no está registrada")
-        if correction.hecho == "plan" and self.state.plan_month > 0:
-            raise ValueError("El acompañamiento ya comenzó: la fecha del plan no se puede corregir")
-        if self.state.closed:
-            raise ValueError("La familia ya egresó del programa")
+        decisions.check_date_correction(self.state, correction)
+
+    def _decided(self) -> LifecycleView:
+        """After an update: wake `run()` to act on it, and answer with the new state."""
+        self._changed = True
+        return view(self.state)
