@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 
-from services.plans.models import Case
-from services.plans.service import plans_service
+from services.plans.cases import OthersFact, case_service
+from services.plans.sessions import sessions_service
 from shared.bus.consumer import consume
 from shared.contracts import subjects
 from shared.contracts.envelope import Envelope
+from shared.contracts.intake import FamilyAssigned, FamilyCommitted, FamilyMoved
+from shared.contracts.lifecycle import FamilyExited
 from shared.contracts.plans import CaseOpened, OpenCase, SessionsCount, SessionsInMonth
 from shared.db.idempotency import run_once
 from shared.db.inbox import first_delivery
@@ -24,12 +25,12 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
             runtime.sessions,
             command,
             CaseOpened,
-            lambda session: plans_service.open_case(session, command),
+            lambda session: case_service.open_case(session, command),
         )
 
     async def sessions_in_month(query: SessionsInMonth) -> SessionsCount:
         async with runtime.sessions() as session:
-            return await plans_service.sessions_in_month(
+            return await sessions_service.in_month(
                 session, query, health_emergency=runtime.settings.health_emergency
             )
 
@@ -60,34 +61,20 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
     runtime.run_in_background("lifecycle-events", lifecycle_events)
 
 
-WATCHED = {
-    subjects.FAMILY_COMMITTED,
-    subjects.FAMILY_ASSIGNED,
-    subjects.FAMILY_MOVED,
-    subjects.FAMILY_EXITED,
+WATCHED: dict[str, type[OthersFact]] = {
+    subjects.FAMILY_COMMITTED: FamilyCommitted,
+    subjects.FAMILY_ASSIGNED: FamilyAssigned,
+    subjects.FAMILY_MOVED: FamilyMoved,
+    subjects.FAMILY_EXITED: FamilyExited,
 }
 
 
 async def apply_event(runtime: ServiceRuntime, envelope: Envelope) -> None:
     """Keep the case's copy of other owners' facts: commitment, professional, comuna, exit."""
-    if envelope.subject not in WATCHED or envelope.family_id is None:
+    fact = WATCHED.get(envelope.subject)
+    if fact is None or envelope.family_id is None:
         return
     async with runtime.sessions() as session, session.begin():
         if not await first_delivery(session, CONSUMER, envelope):
             return
-        case = await session.get(Case, envelope.family_id, with_for_update=True)
-        if case is None:
-            # Events of other owners may overtake the workflow's OpenCase: start the file.
-            case = Case(family_id=envelope.family_id)
-            session.add(case)
-        data = envelope.data
-        if envelope.subject == subjects.FAMILY_COMMITTED:
-            case.committed_on = date.fromisoformat(data["signed_on"])
-        elif envelope.subject == subjects.FAMILY_ASSIGNED:
-            case.apoyo_familiar_id = data["staff_id"]
-        elif envelope.subject == subjects.FAMILY_MOVED:
-            case.comuna = data["to_comuna"]
-            case.apoyo_familiar_id = None
-        elif envelope.subject == subjects.FAMILY_EXITED:
-            case.exited_on = date.fromisoformat(data["exited_on"])
-            case.exit_cause = data["exit_cause"]
+        await case_service.learn(session, envelope.family_id, envelope.payload(fact))

@@ -6,7 +6,16 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.plans.api import plans
+from services.plans.api import (
+    abandonment,
+    cases,
+    catalog,
+    diagnosis,
+    evaluation,
+    plans,
+    sessions,
+    tasks,
+)
 from services.plans.handlers import register_handlers
 from services.plans.statistics import router as statistics_router
 from shared.runtime import data_service_app
@@ -22,6 +31,16 @@ def create_app(settings: Settings) -> FastAPI:
         title="Familias — Planes",
         description="Diagnóstico Eje, plan de intervención, sesiones, evaluación y abandono.",
         migrations_dir=MIGRATIONS,
-        routers=[plans.router, statistics_router],
+        routers=[
+            catalog.router,
+            cases.router,
+            diagnosis.router,
+            plans.router,
+            sessions.router,
+            evaluation.router,
+            abandonment.router,
+            tasks.router,
+            statistics_router,
+        ],
         register_handlers=register_handlers,
     )

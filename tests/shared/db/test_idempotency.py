@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import text
 
-from services.plans.service import plans_service
+from services.plans.cases import case_service
 from shared.contracts.plans import CaseOpened, OpenCase
 from shared.db.idempotency import run_once
 from shared.errors import IdempotencyMismatch
@@ -41,7 +41,7 @@ async def apply(plans: ServiceUnderTest, command: OpenCase) -> CaseOpened:
         plans.runtime.sessions,
         command,
         CaseOpened,
-        lambda session: plans_service.open_case(session, command),
+        lambda session: case_service.open_case(session, command),
     )
 
 

@@ -1,0 +1,78 @@
+"""The abandonment procedure's documents, filed in their order: warning, home visit,
+report, recommendation."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.plans.cases import case_service
+from services.plans.guards import ensure_committed
+from services.plans.models import AbandonmentRecord
+from services.plans.repository import abandonment as repository
+from shared.contracts.plans import AbandonmentReported
+from shared.db.outbox import add_event
+from shared.errors import IllegalTransition, ValidationFailed
+
+PRODUCER = "plans"
+ORDER = ["aviso", "visita", "informe", "recomendacion"]
+
+
+class AbandonmentService:
+    async def records(self, session: AsyncSession, family_id: UUID) -> list[AbandonmentRecord]:
+        """The family's documents, by date."""
+        await case_service.get_case(session, family_id)
+        return list(await repository.records_of(session, family_id))
+
+    async def file(
+        self,
+        session: AsyncSession,
+        family_id: UUID,
+        data: dict[str, Any],
+        *,
+        actor: str,
+        today: date,
+    ) -> AbandonmentRecord:
+        case = await case_service.get_case(session, family_id, lock=True)
+        ensure_committed(case, "documentos de abandono")
+        if data["fecha"] > today:
+            raise ValidationFailed("La fecha del documento no puede ser futura")
+        previous = {r.kind for r in await repository.records_of(session, family_id)}
+        needed = ORDER[: ORDER.index(data["tipo"])]
+        missing = [k for k in needed if k not in previous]
+        if missing:
+            raise IllegalTransition(
+                "El procedimiento de abandono sigue un orden: falta antes " + ", ".join(missing)
+            )
+        if data["tipo"] == "recomendacion" and not data.get("recomendacion"):
+            raise ValidationFailed("Indique la recomendación: egreso o reincorporación")
+        record = AbandonmentRecord(
+            family_id=family_id,
+            kind=data["tipo"],
+            dated=data["fecha"],
+            author=actor,
+            content=data["contenido"],
+            recommendation=data.get("recomendacion"),
+        )
+        session.add(record)
+        await session.flush()
+        await add_event(
+            session,
+            AbandonmentReported(
+                family_id=family_id,
+                record_id=record.id,
+                kind=data["tipo"],
+                dated=record.dated,
+                recommendation=record.recommendation,
+            ),
+            producer=PRODUCER,
+            actor=actor,
+            family_id=family_id,
+        )
+        return record
+
+
+abandonment_service = AbandonmentService()

@@ -1,0 +1,45 @@
+"""`/v1/families/{family_id}/abandonment-records`: the abandonment procedure's documents."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, status
+
+from services.plans.abandonment import abandonment_service
+from services.plans.models import AbandonmentRecord
+from services.plans.schemas import AbandonmentIn, AbandonmentOut
+from shared.http.deps import Actor, Runtime
+from shared.http.deps import Session as Db
+
+router = APIRouter(prefix="/v1/families/{family_id}/abandonment-records", tags=["abandono"])
+
+
+def abandonment_out(record: AbandonmentRecord) -> AbandonmentOut:
+    return AbandonmentOut(
+        id=record.id,
+        tipo=record.kind,
+        fecha=record.dated,
+        autor=record.author,
+        contenido=record.content,
+        recomendacion=record.recommendation,
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Registrar un documento del procedimiento de abandono",
+)
+async def file_abandonment_record(
+    family_id: UUID, body: AbandonmentIn, db: Db, rt: Runtime, actor: Actor = "sistema"
+) -> AbandonmentOut:
+    record = await abandonment_service.file(
+        db, family_id, body.model_dump(), actor=actor, today=rt.today()
+    )
+    return abandonment_out(record)
+
+
+@router.get("", summary="Documentos de abandono")
+async def abandonment_records(family_id: UUID, db: Db) -> list[AbandonmentOut]:
+    return [abandonment_out(r) for r in await abandonment_service.records(db, family_id)]

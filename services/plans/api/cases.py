@@ -1,0 +1,28 @@
+"""`/v1/cases`: the family's case file as plans knows it."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from services.plans.cases import case_service
+from services.plans.schemas import CaseOut
+from shared.http.deps import Session as Db
+
+router = APIRouter(prefix="/v1/cases", tags=["expediente"])
+
+
+@router.get("/{family_id}", summary="Ver el expediente de una familia")
+async def get_case(family_id: UUID, db: Db) -> CaseOut:
+    case = await case_service.get_case(db, family_id)
+    return CaseOut(
+        family_id=case.family_id,
+        comuna=case.comuna,
+        fecha_derivacion=case.referred_on,
+        abierto_en=case.opened_at,
+        compromiso_firmado_el=case.committed_on,
+        apoyo_familiar_id=case.apoyo_familiar_id,
+        egreso=case.exited_on,
+        causal_egreso=case.exit_cause,
+    )

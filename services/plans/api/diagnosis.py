@@ -1,0 +1,76 @@
+"""`/v1/families/{family_id}/diagnosis`: the diagnóstico Eje, a versioned draft until completed."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+
+from services.plans.api.drafts import IfMatch, expected_version
+from services.plans.diagnosis import diagnosis_service
+from services.plans.models import Diagnosis
+from services.plans.schemas import DiagnosisIn, DiagnosisItem, DiagnosisOut
+from shared.http.deps import Actor, Runtime
+from shared.http.deps import Session as Db
+
+router = APIRouter(prefix="/v1/families/{family_id}/diagnosis", tags=["diagnóstico"])
+
+
+def diagnosis_out(diagnosis: Diagnosis, response: Response) -> DiagnosisOut:
+    response.headers["ETag"] = f'"{diagnosis.lock_version}"'
+    return DiagnosisOut(
+        id=diagnosis.id,
+        family_id=diagnosis.family_id,
+        estado=diagnosis.status,
+        version=diagnosis.lock_version,
+        items=[DiagnosisItem.model_validate(i) for i in diagnosis.items],
+        completado_por=diagnosis.completed_by,
+        completado_el=diagnosis.completed_on,
+    )
+
+
+@router.post("", summary="Iniciar el diagnóstico (o verlo)")
+async def start_diagnosis(
+    family_id: UUID, db: Db, response: Response, actor: Actor = "sistema"
+) -> DiagnosisOut:
+    return diagnosis_out(await diagnosis_service.start(db, family_id, actor), response)
+
+
+@router.get("", summary="Ver el diagnóstico")
+async def get_diagnosis(family_id: UUID, db: Db, response: Response) -> DiagnosisOut:
+    return diagnosis_out(await diagnosis_service.get(db, family_id), response)
+
+
+@router.patch(
+    "",
+    summary="Guardar niveles y notas de indicadores (borrador)",
+    responses={412: {"description": "Otra persona guardó antes: recargue"}},
+)
+async def save_diagnosis(
+    family_id: UUID,
+    body: DiagnosisIn,
+    db: Db,
+    response: Response,
+    if_match: IfMatch = None,
+    actor: Actor = "sistema",
+) -> DiagnosisOut:
+    items = [i.model_dump(mode="json") for i in body.items]
+    diagnosis = await diagnosis_service.save(
+        db, family_id, items, expected_version=expected_version(if_match), actor=actor
+    )
+    return diagnosis_out(diagnosis, response)
+
+
+@router.post("/complete", summary="Completar el diagnóstico")
+async def complete_diagnosis(
+    family_id: UUID,
+    db: Db,
+    rt: Runtime,
+    response: Response,
+    if_match: IfMatch = None,
+    actor: Actor = "sistema",
+) -> DiagnosisOut:
+    diagnosis = await diagnosis_service.complete(
+        db, family_id, expected_version=expected_version(if_match), actor=actor, today=rt.today()
+    )
+    return diagnosis_out(diagnosis, response)

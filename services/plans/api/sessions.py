@@ -1,0 +1,72 @@
+"""`/v1/families/{family_id}/sessions`: sessions held with the family."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response, status
+
+from services.plans.models import Session
+from services.plans.rules import SESSION_KINDS
+from services.plans.schemas import SessionIn, SessionOut
+from services.plans.sessions import sessions_service
+from shared.http.deps import Actor, Runtime
+from shared.http.deps import Session as Db
+
+router = APIRouter(prefix="/v1/families/{family_id}/sessions", tags=["sesiones"])
+
+
+def session_out(recorded: Session, warning: str | None = None) -> SessionOut:
+    return SessionOut(
+        id=recorded.id,
+        family_id=recorded.family_id,
+        fecha=recorded.held_on,
+        tipo=recorded.kind,
+        tipo_nombre=SESSION_KINDS[recorded.kind].label,
+        asistencia=recorded.attendance,
+        dimensiones=recorded.dimensions,
+        metas=recorded.goal_ids,
+        asistentes=recorded.attendee_ids,
+        notas=recorded.notes,
+        profesional=recorded.professional,
+        advertencia=warning,
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Registrar una sesión",
+    responses={200: {"description": "Ya estaba registrada: se devuelve la existente"}},
+)
+async def record_session(
+    family_id: UUID,
+    body: SessionIn,
+    db: Db,
+    rt: Runtime,
+    response: Response,
+    actor: Actor = "sistema",
+) -> SessionOut:
+    recorded, new, warning = await sessions_service.record(
+        db,
+        family_id,
+        body.model_dump(),
+        professional=actor,
+        today=rt.today(),
+        health_emergency=rt.settings.health_emergency,
+    )
+    if not new:
+        response.status_code = status.HTTP_200_OK
+    return session_out(recorded, warning)
+
+
+@router.get("", summary="Sesiones de la familia")
+async def list_sessions(
+    family_id: UUID,
+    db: Db,
+    anio: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    mes: Annotated[int | None, Query(ge=1, le=12)] = None,
+) -> list[SessionOut]:
+    found = await sessions_service.of_family(db, family_id, year=anio, month=mes)
+    return [session_out(s) for s in found]

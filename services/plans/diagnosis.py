@@ -1,0 +1,124 @@
+"""The diagnóstico Eje: a draft of indicator levels until it is completed, then fixed."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.plans.cases import case_service
+from services.plans.catalog import catalog_service
+from services.plans.guards import check_version, ensure_committed
+from services.plans.models import Diagnosis
+from services.plans.repository import diagnosis as repository
+from services.plans.rules import critical_indicators
+from shared.contracts.plans import DiagnosisCompleted
+from shared.db.audit import record_audit
+from shared.db.outbox import add_event
+from shared.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
+
+PRODUCER = "plans"
+
+
+class DiagnosisService:
+    async def start(self, session: AsyncSession, family_id: UUID, actor: str) -> Diagnosis:
+        """The family's diagnosis, started now if it has none."""
+        case = await case_service.get_case(session, family_id, lock=True)
+        ensure_committed(case, "un diagnóstico")
+        existing = await repository.get_diagnosis(session, family_id)
+        if existing is not None:
+            return existing
+        diagnosis = Diagnosis(family_id=family_id, created_by=actor, items=[])
+        session.add(diagnosis)
+        await session.flush()
+        return diagnosis
+
+    async def get(self, session: AsyncSession, family_id: UUID, *, lock: bool = False) -> Diagnosis:
+        diagnosis = await repository.get_diagnosis(session, family_id, lock=lock)
+        if diagnosis is None:
+            raise NotFound("La familia aún no tiene diagnóstico")
+        return diagnosis
+
+    async def save(
+        self,
+        session: AsyncSession,
+        family_id: UUID,
+        items: list[dict[str, Any]],
+        *,
+        expected_version: int | None,
+        actor: str,
+    ) -> Diagnosis:
+        diagnosis = await self.get(session, family_id, lock=True)
+        if diagnosis.status != "borrador":
+            raise IllegalTransition("El diagnóstico ya está completado: no se puede modificar")
+        check_version(diagnosis.lock_version, expected_version, "el diagnóstico")
+        known = await catalog_service.indicators(session)
+        for item in items:
+            indicator = known.get(item["indicador"])
+            if indicator is None:
+                raise ValidationFailed(f"Indicador desconocido: {item['indicador']}")
+            levels = {level["nivel"] for level in indicator.levels}
+            if item["nivel"] is not None and item["nivel"] not in levels:
+                raise ValidationFailed(
+                    f"Nivel {item['nivel']} no existe para «{indicator.name}»: "
+                    f"use {', '.join(str(n) for n in sorted(levels))}"
+                )
+        merged = {i["indicador"]: i for i in diagnosis.items}
+        merged.update({i["indicador"]: i for i in items})
+        diagnosis.items = list(merged.values())
+        diagnosis.lock_version += 1
+        await session.flush()
+        return diagnosis
+
+    async def complete(
+        self,
+        session: AsyncSession,
+        family_id: UUID,
+        *,
+        expected_version: int | None,
+        actor: str,
+        today: date,
+    ) -> Diagnosis:
+        diagnosis = await self.get(session, family_id, lock=True)
+        if diagnosis.status == "completado":
+            raise Conflict("El diagnóstico ya estaba completado")
+        check_version(diagnosis.lock_version, expected_version, "el diagnóstico")
+        known = await catalog_service.indicators(session)
+        scored = {i["indicador"] for i in diagnosis.items if i.get("nivel") is not None}
+        missing = [known[code].name for code in sorted(known) if code not in scored]
+        if missing:
+            raise ValidationFailed(
+                "Faltan indicadores por evaluar: " + "; ".join(missing), faltantes=missing
+            )
+        diagnosis.status = "completado"
+        diagnosis.completed_by = actor
+        diagnosis.completed_on = today
+        diagnosis.lock_version += 1
+        critical = critical_indicators(
+            diagnosis.items, {code: i.critical_at for code, i in known.items()}
+        )
+        await add_event(
+            session,
+            DiagnosisCompleted(
+                family_id=family_id,
+                diagnosis_id=diagnosis.id,
+                completed_on=today,
+                critical_indicators=critical,
+            ),
+            producer=PRODUCER,
+            actor=actor,
+            family_id=family_id,
+        )
+        await record_audit(
+            session,
+            actor=actor,
+            action="diagnostico.completado",
+            entity="family",
+            entity_id=family_id,
+        )
+        return diagnosis
+
+
+diagnosis_service = DiagnosisService()

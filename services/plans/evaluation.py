@@ -1,0 +1,106 @@
+"""The final evaluation: the indicators scored again, the goals achieved, and the change."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.plans.cases import case_service
+from services.plans.catalog import catalog_service
+from services.plans.diagnosis import diagnosis_service
+from services.plans.guards import ensure_committed
+from services.plans.intervention_plan import intervention_plan_service
+from services.plans.models import Evaluation
+from services.plans.repository import evaluation as repository
+from shared.contracts.plans import EvaluationCompleted
+from shared.db.outbox import add_event
+from shared.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
+
+PRODUCER = "plans"
+
+
+class EvaluationService:
+    async def evaluate(
+        self,
+        session: AsyncSession,
+        family_id: UUID,
+        data: dict[str, Any],
+        *,
+        actor: str,
+        today: date,
+    ) -> Evaluation:
+        case = await case_service.get_case(session, family_id, lock=True)
+        ensure_committed(case, "la evaluación")
+        if await repository.get_evaluation(session, family_id) is not None:
+            raise Conflict("La evaluación final de esta familia ya está registrada")
+        plan = await intervention_plan_service.signed(session, family_id)
+        if plan is None:
+            raise IllegalTransition("La evaluación final requiere un plan de intervención firmado")
+        known = await catalog_service.indicators(session)
+        scored = {i["indicador"] for i in data["items"]}
+        unknown = scored - set(known)
+        if unknown:
+            raise ValidationFailed("Indicadores desconocidos: " + ", ".join(sorted(unknown)))
+        missing = [known[c].name for c in sorted(known) if c not in scored]
+        if missing:
+            raise ValidationFailed("Faltan indicadores por evaluar: " + "; ".join(missing))
+        goal_ids = {str(g.id) for g in plan.goals}
+        achieved = [str(g) for g in data.get("metas_logradas", [])]
+        if not set(achieved) <= goal_ids:
+            raise ValidationFailed("Alguna meta indicada no pertenece al plan firmado")
+        evaluation = Evaluation(
+            family_id=family_id,
+            evaluated_on=data.get("fecha") or today,
+            items=data["items"],
+            goals_achieved=achieved,
+            notes=data.get("notas"),
+            completed_by=actor,
+        )
+        session.add(evaluation)
+        await session.flush()
+        await add_event(
+            session,
+            EvaluationCompleted(
+                family_id=family_id,
+                evaluated_on=evaluation.evaluated_on,
+                goals_achieved=len(achieved),
+                goals_total=len(goal_ids),
+            ),
+            producer=PRODUCER,
+            actor=actor,
+            family_id=family_id,
+        )
+        return evaluation
+
+    async def comparison(self, session: AsyncSession, family_id: UUID) -> list[dict[str, Any]]:
+        """Before (diagnosis) and after (evaluation), per dimension and indicator."""
+        diagnosis = await diagnosis_service.get(session, family_id)
+        evaluation = await repository.get_evaluation(session, family_id)
+        if evaluation is None:
+            raise NotFound("La familia aún no tiene evaluación final")
+        known = await catalog_service.indicators(session)
+        before = {i["indicador"]: i.get("nivel") for i in diagnosis.items}
+        after = {i["indicador"]: i.get("nivel") for i in evaluation.items}
+        return [
+            {
+                "dimension": indicator.dimension_code,
+                "indicador": code,
+                "nombre": indicator.name,
+                "antes": before.get(code),
+                "despues": after.get(code),
+                "cambio": _change(before.get(code), after.get(code)),
+            }
+            for code, indicator in sorted(known.items(), key=lambda kv: kv[1].position)
+        ]
+
+
+def _change(before: Any, after: Any) -> int | None:
+    if isinstance(before, int) and isinstance(after, int):
+        return after - before
+    return None
+
+
+evaluation_service = EvaluationService()

@@ -1,0 +1,69 @@
+"""What an Apoyo Familiar has to do next with each family, overdue first."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.plans.models import Case
+from services.plans.repository import abandonment, cases, diagnosis, plans, sessions
+
+
+class TasksService:
+    async def due(
+        self,
+        session: AsyncSession,
+        professional: UUID,
+        *,
+        today: date,
+        diagnosis_deadline_days: int,
+    ) -> list[dict[str, Any]]:
+        accompanied = await cases.accompanied_by(session, professional)
+        if not accompanied:
+            return []
+        ids = [c.family_id for c in accompanied]
+        diagnoses = {d.family_id: d for d in await diagnosis.diagnoses_of(session, ids)}
+        signed = await plans.families_with_signed_plan(session, ids)
+        seen = await sessions.families_attended_since(session, ids, today.replace(day=1))
+        warned = await abandonment.kinds_filed(session, ids)
+        tasks: list[dict[str, Any]] = []
+        for case in accompanied:
+            assert case.committed_on is not None
+            found = diagnoses.get(case.family_id)
+            if found is None or found.status != "completado":
+                due = case.committed_on + timedelta(days=diagnosis_deadline_days)
+                tasks.append(
+                    _task(case, "completar_diagnostico", "Completar el diagnóstico", due, today)
+                )
+            elif case.family_id not in signed:
+                tasks.append(
+                    _task(
+                        case, "firmar_plan", "Acordar y firmar el plan de intervención", None, today
+                    )
+                )
+            elif case.family_id not in seen:
+                tasks.append(
+                    _task(case, "sesion_del_mes", "Sin sesión con la familia este mes", None, today)
+                )
+            kinds = warned.get(case.family_id, set())
+            if "aviso" in kinds and "visita" not in kinds:
+                tasks.append(
+                    _task(case, "visita_abandono", "Visita domiciliaria por abandono", None, today)
+                )
+        return sorted(tasks, key=lambda t: (not t["vencida"], t["vence"] or "9999"))
+
+
+def _task(case: Case, kind: str, label: str, due: date | None, today: date) -> dict[str, Any]:
+    return {
+        "family_id": str(case.family_id),
+        "tipo": kind,
+        "descripcion": label,
+        "vence": due.isoformat() if due else None,
+        "vencida": bool(due and due < today),
+    }
+
+
+tasks_service = TasksService()
