@@ -4,7 +4,6 @@ report, recommendation."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +12,7 @@ from services.plans.cases import case_service
 from services.plans.guards import ensure_committed
 from services.plans.models import AbandonmentRecord
 from services.plans.repository import abandonment as repository
+from services.plans.schemas import AbandonmentIn
 from shared.contracts.plans import AbandonmentReported
 from shared.db.outbox import add_event
 from shared.errors import IllegalTransition, ValidationFailed
@@ -31,31 +31,31 @@ class AbandonmentService:
         self,
         session: AsyncSession,
         family_id: UUID,
-        data: dict[str, Any],
+        document: AbandonmentIn,
         *,
         actor: str,
         today: date,
     ) -> AbandonmentRecord:
         case = await case_service.get_case(session, family_id, lock=True)
         ensure_committed(case, "documentos de abandono")
-        if data["fecha"] > today:
+        if document.fecha > today:
             raise ValidationFailed("La fecha del documento no puede ser futura")
         previous = {r.kind for r in await repository.records_of(session, family_id)}
-        needed = ORDER[: ORDER.index(data["tipo"])]
+        needed = ORDER[: ORDER.index(document.tipo)]
         missing = [k for k in needed if k not in previous]
         if missing:
             raise IllegalTransition(
                 "El procedimiento de abandono sigue un orden: falta antes " + ", ".join(missing)
             )
-        if data["tipo"] == "recomendacion" and not data.get("recomendacion"):
+        if document.tipo == "recomendacion" and not document.recomendacion:
             raise ValidationFailed("Indique la recomendación: egreso o reincorporación")
         record = AbandonmentRecord(
             family_id=family_id,
-            kind=data["tipo"],
-            dated=data["fecha"],
+            kind=document.tipo,
+            dated=document.fecha,
             author=actor,
-            content=data["contenido"],
-            recommendation=data.get("recomendacion"),
+            content=document.contenido,
+            recommendation=document.recomendacion,
         )
         session.add(record)
         await session.flush()
@@ -64,7 +64,7 @@ class AbandonmentService:
             AbandonmentReported(
                 family_id=family_id,
                 record_id=record.id,
-                kind=data["tipo"],
+                kind=document.tipo,
                 dated=record.dated,
                 recommendation=record.recommendation,
             ),

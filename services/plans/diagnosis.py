@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,7 @@ from services.plans.guards import check_version, ensure_committed
 from services.plans.models import Diagnosis
 from services.plans.repository import diagnosis as repository
 from services.plans.rules import critical_indicators
+from services.plans.schemas import DiagnosisItem
 from shared.contracts.plans import DiagnosisCompleted
 from shared.db.audit import record_audit
 from shared.db.outbox import add_event
@@ -45,7 +46,7 @@ class DiagnosisService:
         self,
         session: AsyncSession,
         family_id: UUID,
-        items: list[dict[str, Any]],
+        items: Sequence[DiagnosisItem],
         *,
         expected_version: int | None,
         actor: str,
@@ -56,17 +57,17 @@ class DiagnosisService:
         check_version(diagnosis.lock_version, expected_version, "el diagnóstico")
         known = await catalog_service.indicators(session)
         for item in items:
-            indicator = known.get(item["indicador"])
+            indicator = known.get(item.indicador)
             if indicator is None:
-                raise ValidationFailed(f"Indicador desconocido: {item['indicador']}")
+                raise ValidationFailed(f"Indicador desconocido: {item.indicador}")
             levels = {level["nivel"] for level in indicator.levels}
-            if item["nivel"] is not None and item["nivel"] not in levels:
+            if item.nivel is not None and item.nivel not in levels:
                 raise ValidationFailed(
-                    f"Nivel {item['nivel']} no existe para «{indicator.name}»: "
+                    f"Nivel {item.nivel} no existe para «{indicator.name}»: "
                     f"use {', '.join(str(n) for n in sorted(levels))}"
                 )
         merged = {i["indicador"]: i for i in diagnosis.items}
-        merged.update({i["indicador"]: i for i in items})
+        merged.update({i.indicador: i.model_dump(mode="json") for i in items})
         diagnosis.items = list(merged.values())
         diagnosis.lock_version += 1
         await session.flush()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +14,7 @@ from services.plans.guards import ensure_committed
 from services.plans.intervention_plan import intervention_plan_service
 from services.plans.models import Evaluation
 from services.plans.repository import evaluation as repository
+from services.plans.schemas import ComparisonRow, EvaluationIn
 from shared.contracts.plans import EvaluationCompleted
 from shared.db.outbox import add_event
 from shared.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
@@ -27,7 +27,7 @@ class EvaluationService:
         self,
         session: AsyncSession,
         family_id: UUID,
-        data: dict[str, Any],
+        result: EvaluationIn,
         *,
         actor: str,
         today: date,
@@ -40,7 +40,7 @@ class EvaluationService:
         if plan is None:
             raise IllegalTransition("La evaluación final requiere un plan de intervención firmado")
         known = await catalog_service.indicators(session)
-        scored = {i["indicador"] for i in data["items"]}
+        scored = {i.indicador for i in result.items}
         unknown = scored - set(known)
         if unknown:
             raise ValidationFailed("Indicadores desconocidos: " + ", ".join(sorted(unknown)))
@@ -48,15 +48,15 @@ class EvaluationService:
         if missing:
             raise ValidationFailed("Faltan indicadores por evaluar: " + "; ".join(missing))
         goal_ids = {str(g.id) for g in plan.goals}
-        achieved = [str(g) for g in data.get("metas_logradas", [])]
+        achieved = [str(g) for g in result.metas_logradas]
         if not set(achieved) <= goal_ids:
             raise ValidationFailed("Alguna meta indicada no pertenece al plan firmado")
         evaluation = Evaluation(
             family_id=family_id,
-            evaluated_on=data.get("fecha") or today,
-            items=data["items"],
+            evaluated_on=result.fecha or today,
+            items=[i.model_dump(mode="json") for i in result.items],
             goals_achieved=achieved,
-            notes=data.get("notas"),
+            notes=result.notas,
             completed_by=actor,
         )
         session.add(evaluation)
@@ -75,7 +75,7 @@ class EvaluationService:
         )
         return evaluation
 
-    async def comparison(self, session: AsyncSession, family_id: UUID) -> list[dict[str, Any]]:
+    async def comparison(self, session: AsyncSession, family_id: UUID) -> list[ComparisonRow]:
         """Before (diagnosis) and after (evaluation), per dimension and indicator."""
         diagnosis = await diagnosis_service.get(session, family_id)
         evaluation = await repository.get_evaluation(session, family_id)
@@ -85,19 +85,19 @@ class EvaluationService:
         before = {i["indicador"]: i.get("nivel") for i in diagnosis.items}
         after = {i["indicador"]: i.get("nivel") for i in evaluation.items}
         return [
-            {
-                "dimension": indicator.dimension_code,
-                "indicador": code,
-                "nombre": indicator.name,
-                "antes": before.get(code),
-                "despues": after.get(code),
-                "cambio": _change(before.get(code), after.get(code)),
-            }
+            ComparisonRow(
+                dimension=indicator.dimension_code,
+                indicador=code,
+                nombre=indicator.name,
+                antes=before.get(code),
+                despues=after.get(code),
+                cambio=_change(before.get(code), after.get(code)),
+            )
             for code, indicator in sorted(known.items(), key=lambda kv: kv[1].position)
         ]
 
 
-def _change(before: Any, after: Any) -> int | None:
+def _change(before: int | None, after: int | None) -> int | None:
     if isinstance(before, int) and isinstance(after, int):
         return after - before
     return None

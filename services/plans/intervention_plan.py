@@ -6,7 +6,6 @@ A signed revision never changes; a change after signing is a new draft revision.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +17,7 @@ from services.plans.models import Goal, Plan
 from services.plans.repository import diagnosis as diagnoses
 from services.plans.repository import plans as repository
 from services.plans.rules import MINIMUM_SESSIONS, trajectory
+from services.plans.schemas import PlanIn
 from shared.contracts.plans import PlanSigned
 from shared.db.audit import record_audit
 from shared.db.outbox import add_event
@@ -39,8 +39,7 @@ class InterventionPlanService:
         self,
         session: AsyncSession,
         family_id: UUID,
-        goals: list[dict[str, Any]],
-        asl_adults: int,
+        proposed: PlanIn,
         *,
         expected_version: int | None,
         actor: str,
@@ -67,23 +66,23 @@ class InterventionPlanService:
         dimensions = {
             i.dimension_code for i in (await catalog_service.indicators(session)).values()
         }
-        for goal in goals:
-            if goal["dimension"] not in dimensions:
-                raise ValidationFailed(f"Dimensión desconocida: {goal['dimension']}")
-        draft.asl_adults = asl_adults
+        for goal in proposed.metas:
+            if goal.dimension not in dimensions:
+                raise ValidationFailed(f"Dimensión desconocida: {goal.dimension}")
+        draft.asl_adults = proposed.asl_adultos
         draft.goals.clear()
         await session.flush()
         draft.goals.extend(
             Goal(
                 position=position,
-                dimension_code=goal["dimension"],
-                description=goal["descripcion"],
-                actions=goal.get("acciones", []),
-                responsible_member_id=goal.get("responsable_id"),
-                target_date=goal.get("fecha_meta"),
-                status=goal.get("estado", "pendiente"),
+                dimension_code=goal.dimension,
+                description=goal.descripcion,
+                actions=goal.acciones,
+                responsible_member_id=goal.responsable_id,
+                target_date=goal.fecha_meta,
+                status=goal.estado,
             )
-            for position, goal in enumerate(goals)
+            for position, goal in enumerate(proposed.metas)
         )
         await session.flush()
         await repository.reload_goals(session, draft)

@@ -142,3 +142,40 @@ class AbandonmentOut(BaseModel):
     autor: str
     contenido: str
     recomendacion: str | None
+
+
+class LevelOut(BaseModel):
+    nivel: int
+    nombre: str
+
+
+class IndicatorOut(BaseModel):
+    codigo: str
+    nombre: str
+    niveles: list[LevelOut]
+    critico_hasta: int
+
+
+class DimensionOut(BaseModel):
+    codigo: str
+    nombre: str
+    indicadores: list[IndicatorOut]
+
+
+class ComparisonRow(BaseModel):
+    """One indicator before (diagnosis) and after (final evaluation)."""
+
+    dimension: str
+    indicador: str
+    nombre: str
+    antes: int | None
+    despues: int | None
+    cambio: int | None
+
+
+class TaskOut(BaseModel):
+    family_id: UUID
+    tipo: str
+    descripcion: str
+    vence: date | None
+    vencida: bool

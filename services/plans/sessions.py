@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +18,7 @@ from services.plans.rules import (
     counts_toward_minimum,
     trajectory,
 )
+from services.plans.schemas import SessionIn
 from shared.contracts.plans import SessionRecorded, SessionsCount, SessionsInMonth
 from shared.db.outbox import add_event
 from shared.errors import ValidationFailed
@@ -31,7 +31,7 @@ class SessionsService:
         self,
         session: AsyncSession,
         family_id: UUID,
-        data: dict[str, Any],
+        held: SessionIn,
         *,
         professional: str,
         today: date,
@@ -40,14 +40,14 @@ class SessionsService:
         """The session, whether it is new (a duplicate answers the existing one), a warning."""
         case = await case_service.get_case(session, family_id)
         committed = ensure_committed(case, "sesiones")
-        held_on: date = data["fecha"]
+        held_on = held.fecha
         if held_on > today:
             raise ValidationFailed("La fecha de la sesión no puede ser futura")
         if held_on < committed:
             raise ValidationFailed(
                 f"La fecha de la sesión es anterior a la carta de compromiso ({committed:%d-%m-%Y})"
             )
-        kind = SESSION_KINDS[data["tipo"]]
+        kind = SESSION_KINDS[held.tipo]
         if kind.needs_asl:
             plan = await intervention_plan_service.signed(session, family_id)
             if plan is None or plan.asl_adults == 0:
@@ -62,17 +62,17 @@ class SessionsService:
             session,
             family_id=family_id,
             held_on=held_on,
-            kind=data["tipo"],
-            dimensions=data.get("dimensiones", []),
-            goal_ids=[str(g) for g in data.get("metas", [])],
-            attendee_ids=[str(a) for a in data.get("asistentes", [])],
-            attendance=data["asistencia"],
-            notes=data.get("notas"),
+            kind=held.tipo,
+            dimensions=held.dimensiones,
+            goal_ids=[str(g) for g in held.metas],
+            attendee_ids=[str(a) for a in held.asistentes],
+            attendance=held.asistencia,
+            notes=held.notas,
             professional=professional,
         )
         if recorded is None:
             existing = await repository.find_session(
-                session, family_id, held_on, data["tipo"], professional
+                session, family_id, held_on, held.tipo, professional
             )
             assert existing is not None
             return existing, False, note
@@ -82,10 +82,10 @@ class SessionsService:
                 family_id=family_id,
                 session_id=recorded.id,
                 held_on=held_on,
-                kind=data["tipo"],
-                attendance=data["asistencia"],
+                kind=held.tipo,
+                attendance=held.asistencia,
                 counts_toward_minimum=counts_toward_minimum(
-                    data["tipo"], data["asistencia"], health_emergency=health_emergency
+                    held.tipo, held.asistencia, health_emergency=health_emergency
                 ),
             ),
             producer=PRODUCER,

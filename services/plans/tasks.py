@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.plans.models import Case
 from services.plans.repository import abandonment, cases, diagnosis, plans, sessions
+from services.plans.schemas import TaskOut
 
 
 class TasksService:
@@ -20,7 +20,7 @@ class TasksService:
         *,
         today: date,
         diagnosis_deadline_days: int,
-    ) -> list[dict[str, Any]]:
+    ) -> list[TaskOut]:
         accompanied = await cases.accompanied_by(session, professional)
         if not accompanied:
             return []
@@ -29,7 +29,7 @@ class TasksService:
         signed = await plans.families_with_signed_plan(session, ids)
         seen = await sessions.families_attended_since(session, ids, today.replace(day=1))
         warned = await abandonment.kinds_filed(session, ids)
-        tasks: list[dict[str, Any]] = []
+        tasks: list[TaskOut] = []
         for case in accompanied:
             assert case.committed_on is not None
             found = diagnoses.get(case.family_id)
@@ -53,17 +53,17 @@ class TasksService:
                 tasks.append(
                     _task(case, "visita_abandono", "Visita domiciliaria por abandono", None, today)
                 )
-        return sorted(tasks, key=lambda t: (not t["vencida"], t["vence"] or "9999"))
+        return sorted(tasks, key=lambda t: (not t.vencida, t.vence or date.max))
 
 
-def _task(case: Case, kind: str, label: str, due: date | None, today: date) -> dict[str, Any]:
-    return {
-        "family_id": str(case.family_id),
-        "tipo": kind,
-        "descripcion": label,
-        "vence": due.isoformat() if due else None,
-        "vencida": bool(due and due < today),
-    }
+def _task(case: Case, kind: str, label: str, due: date | None, today: date) -> TaskOut:
+    return TaskOut(
+        family_id=case.family_id,
+        tipo=kind,
+        descripcion=label,
+        vence=due,
+        vencida=bool(due and due < today),
+    )
 
 
 tasks_service = TasksService()

@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, status
 
 from services.plans.abandonment import abandonment_service
+from services.plans.api.responses import NO_CASE, REFUSALS
 from services.plans.models import AbandonmentRecord
 from services.plans.schemas import AbandonmentIn, AbandonmentOut
 from shared.http.deps import Actor, Runtime
@@ -30,16 +31,15 @@ def abandonment_out(record: AbandonmentRecord) -> AbandonmentOut:
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Registrar un documento del procedimiento de abandono",
+    responses=REFUSALS,
 )
 async def file_abandonment_record(
     family_id: UUID, body: AbandonmentIn, db: Db, rt: Runtime, actor: Actor = "sistema"
 ) -> AbandonmentOut:
-    record = await abandonment_service.file(
-        db, family_id, body.model_dump(), actor=actor, today=rt.today()
-    )
+    record = await abandonment_service.file(db, family_id, body, actor=actor, today=rt.today())
     return abandonment_out(record)
 
 
-@router.get("", summary="Documentos de abandono")
+@router.get("", summary="Documentos de abandono", responses=NO_CASE)
 async def abandonment_records(family_id: UUID, db: Db) -> list[AbandonmentOut]:
     return [abandonment_out(r) for r in await abandonment_service.records(db, family_id)]

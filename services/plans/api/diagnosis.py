@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 
 from services.plans.api.drafts import IfMatch, expected_version
+from services.plans.api.responses import NO_CASE, NOT_FOUND, NOT_NOW, REFUSALS, STALE
 from services.plans.diagnosis import diagnosis_service
 from services.plans.models import Diagnosis
 from services.plans.schemas import DiagnosisIn, DiagnosisItem, DiagnosisOut
@@ -29,14 +30,14 @@ def diagnosis_out(diagnosis: Diagnosis, response: Response) -> DiagnosisOut:
     )
 
 
-@router.post("", summary="Iniciar el diagnóstico (o verlo)")
+@router.post("", summary="Iniciar el diagnóstico (o verlo)", responses=NO_CASE | NOT_NOW)
 async def start_diagnosis(
     family_id: UUID, db: Db, response: Response, actor: Actor = "sistema"
 ) -> DiagnosisOut:
     return diagnosis_out(await diagnosis_service.start(db, family_id, actor), response)
 
 
-@router.get("", summary="Ver el diagnóstico")
+@router.get("", summary="Ver el diagnóstico", responses=NOT_FOUND)
 async def get_diagnosis(family_id: UUID, db: Db, response: Response) -> DiagnosisOut:
     return diagnosis_out(await diagnosis_service.get(db, family_id), response)
 
@@ -44,7 +45,7 @@ async def get_diagnosis(family_id: UUID, db: Db, response: Response) -> Diagnosi
 @router.patch(
     "",
     summary="Guardar niveles y notas de indicadores (borrador)",
-    responses={412: {"description": "Otra persona guardó antes: recargue"}},
+    responses=REFUSALS | STALE,
 )
 async def save_diagnosis(
     family_id: UUID,
@@ -54,14 +55,13 @@ async def save_diagnosis(
     if_match: IfMatch = None,
     actor: Actor = "sistema",
 ) -> DiagnosisOut:
-    items = [i.model_dump(mode="json") for i in body.items]
     diagnosis = await diagnosis_service.save(
-        db, family_id, items, expected_version=expected_version(if_match), actor=actor
+        db, family_id, body.items, expected_version=expected_version(if_match), actor=actor
     )
     return diagnosis_out(diagnosis, response)
 
 
-@router.post("/complete", summary="Completar el diagnóstico")
+@router.post("/complete", summary="Completar el diagnóstico", responses=REFUSALS | STALE)
 async def complete_diagnosis(
     family_id: UUID,
     db: Db,

@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 
 from services.plans.api.drafts import IfMatch, expected_version
+from services.plans.api.responses import NO_CASE, REFUSALS, STALE
 from services.plans.cases import case_service
 from services.plans.intervention_plan import intervention_plan_service
 from services.plans.models import Plan
@@ -49,7 +50,7 @@ def plan_out(plan: Plan, response: Response | None = None) -> PlanOut:
 @router.put(
     "/plan",
     summary="Guardar el borrador del plan de intervención",
-    responses={412: {"description": "Otra persona guardó antes: recargue"}},
+    responses=REFUSALS | STALE,
 )
 async def save_plan(
     family_id: UUID,
@@ -62,21 +63,20 @@ async def save_plan(
     plan = await intervention_plan_service.save_draft(
         db,
         family_id,
-        [g.model_dump() for g in body.metas],
-        body.asl_adultos,
+        body,
         expected_version=expected_version(if_match),
         actor=actor,
     )
     return plan_out(plan, response)
 
 
-@router.get("/plans", summary="Versiones del plan (la firmada no cambia)")
+@router.get("/plans", summary="Versiones del plan (la firmada no cambia)", responses=NO_CASE)
 async def list_plans(family_id: UUID, db: Db) -> list[PlanOut]:
     await case_service.get_case(db, family_id)
     return [plan_out(p) for p in await intervention_plan_service.revisions(db, family_id)]
 
 
-@router.post("/plan/sign", summary="Firmar el borrador del plan")
+@router.post("/plan/sign", summary="Firmar el borrador del plan", responses=REFUSALS | STALE)
 async def sign_plan(
     family_id: UUID,
     body: SignIn,

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from services.plans.api.responses import NO_CASE, REFUSALS, Responses
 from services.plans.models import Session
 from services.plans.rules import SESSION_KINDS
 from services.plans.schemas import SessionIn, SessionOut
@@ -15,6 +16,10 @@ from shared.http.deps import Actor, Runtime
 from shared.http.deps import Session as Db
 
 router = APIRouter(prefix="/v1/families/{family_id}/sessions", tags=["sesiones"])
+
+REPLAYED: Responses = {
+    200: {"model": SessionOut, "description": "Ya estaba registrada: se devuelve la existente"}
+}
 
 
 def session_out(recorded: Session, warning: str | None = None) -> SessionOut:
@@ -38,7 +43,7 @@ def session_out(recorded: Session, warning: str | None = None) -> SessionOut:
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Registrar una sesión",
-    responses={200: {"description": "Ya estaba registrada: se devuelve la existente"}},
+    responses=REPLAYED | REFUSALS,
 )
 async def record_session(
     family_id: UUID,
@@ -51,7 +56,7 @@ async def record_session(
     recorded, new, warning = await sessions_service.record(
         db,
         family_id,
-        body.model_dump(),
+        body,
         professional=actor,
         today=rt.today(),
         health_emergency=rt.settings.health_emergency,
@@ -61,7 +66,7 @@ async def record_session(
     return session_out(recorded, warning)
 
 
-@router.get("", summary="Sesiones de la familia")
+@router.get("", summary="Sesiones de la familia", responses=NO_CASE)
 async def list_sessions(
     family_id: UUID,
     db: Db,
