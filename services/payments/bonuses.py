@@ -15,23 +15,18 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.payments.entitlements import record_entitlements
-from services.payments.models import Entitlement, Payee
+from services.payments.entitlements import entitlement_service
+from services.payments.labels import BONUS_CONCEPTS as CONCEPTS
+from services.payments.models import Entitlement
+from services.payments.repository import entitlements, payees
 from shared.db.audit import record_audit
+from shared.errors import ValidationFailed
 from shared.rut import mask_rut, normalize_rut
 
-CONCEPTS = {
-    "asistencia_escolar": "Bono Asistencia Escolar",
-    "logro_escolar": "Bono Logro Escolar",
-    "formalizacion_laboral": "Bono Formalización laboral",
-    "graduacion_4_medio": "Bono Graduación de 4° medio",
-    "control_nino_sano": "Bono Control Niño Sano",
-}
 COLUMNS = ("run", "mes", "concepto", "monto", "fuente")
 MAX_ROWS = 200_000
 
@@ -94,100 +89,110 @@ def parse(content: str) -> tuple[list[BonusRow], list[RowError]]:
     return rows, errors
 
 
-async def import_bonuses(
-    session: AsyncSession, rows: list[BonusRow], actor: str, errors: list[RowError]
-) -> tuple[int, int, list[RowError]]:
-    """Apply every row or none: returns (registered, already there, every error by line).
+@dataclass(frozen=True)
+class BonusImport:
+    registered: int
+    already_registered: int
 
-    `errors` are the file's own (format) errors: the rows that parsed are still checked
-    against what payments knows, so the officer gets the whole list in one answer.
-    """
-    errors = list(errors)
-    runs = {r.run for r in rows}
-    payees = {
-        p.run: p.family_id
-        for p in await session.scalars(select(Payee).where(Payee.run.in_(runs)))
-    } if runs else {}  # fmt: skip
-    fresh: list[tuple[BonusRow, Any]] = []
-    seen: set[tuple[Any, date, str]] = set()
-    skipped = 0
-    for row in rows:
-        family_id = payees.get(row.run)
-        if family_id is None:
-            errors.append(RowError(row.line, "run", f"{mask_rut(row.run)} no es titular de pagos"))
-            continue
-        key = (family_id, row.period, row.concept)
-        if key in seen:
-            errors.append(RowError(row.line, "concepto", "fila repetida en el archivo"))
-            continue
-        seen.add(key)
-        existing = await session.scalar(
-            select(Entitlement).where(
-                Entitlement.family_id == family_id,
-                Entitlement.period == row.period,
-                Entitlement.concept == row.concept,
+
+class BonusService:
+    async def import_file(self, session: AsyncSession, content: str, *, actor: str) -> BonusImport:
+        """Apply a bonus file whole or not at all: a file with any bad row registers
+        nothing, and the refusal lists every bad row (the first 1,000) with its line."""
+        rows, problems = parse(content)
+        registered, skipped, problems = await self._import(session, rows, actor, problems)
+        if problems:
+            raise ValidationFailed(
+                f"El archivo tiene {len(problems)} filas con errores; no se registró ningún bono",
+                errores=[
+                    {"fila": p.line, "columna": p.column, "motivo": p.reason}
+                    for p in problems[:1000]
+                ],
+                errores_total=len(problems),
             )
-        )
-        if existing is not None:
-            if existing.amount != row.amount:
+        return BonusImport(registered, skipped)
+
+    async def _import(
+        self, session: AsyncSession, rows: list[BonusRow], actor: str, errors: list[RowError]
+    ) -> tuple[int, int, list[RowError]]:
+        """Returns (registered, already there, every error by line).
+
+        `errors` are the file's own (format) errors: the rows that parsed are still checked
+        against what payments knows, so the officer gets the whole list in one answer.
+        """
+        errors = list(errors)
+        families = await payees.families_by_run(session, {r.run for r in rows})
+        fresh: list[tuple[BonusRow, UUID]] = []
+        seen: set[tuple[UUID, date, str]] = set()
+        skipped = 0
+        for row in rows:
+            family_id = families.get(row.run)
+            if family_id is None:
                 errors.append(
-                    RowError(row.line, "monto", f"ya registrado por {existing.amount} pesos")
+                    RowError(row.line, "run", f"{mask_rut(row.run)} no es titular de pagos")
                 )
-            else:
-                skipped += 1
-            continue
-        if row.concept == "control_nino_sano" and not await _receives_both(
-            session, family_id, row.period
-        ):
-            errors.append(
-                RowError(
-                    row.line,
-                    "concepto",
-                    "Control Niño Sano requiere Bono de Protección y Base Familiar en ese mes",
+                continue
+            key = (family_id, row.period, row.concept)
+            if key in seen:
+                errors.append(RowError(row.line, "concepto", "fila repetida en el archivo"))
+                continue
+            seen.add(key)
+            existing = await entitlements.find(session, family_id, row.period, row.concept)
+            if existing is not None:
+                if existing.amount != row.amount:
+                    errors.append(
+                        RowError(row.line, "monto", f"ya registrado por {existing.amount} pesos")
+                    )
+                else:
+                    skipped += 1
+                continue
+            if row.concept == "control_nino_sano" and not await _receives_both(
+                session, family_id, row.period
+            ):
+                errors.append(
+                    RowError(
+                        row.line,
+                        "concepto",
+                        "Control Niño Sano requiere Bono de Protección y Base Familiar en ese mes",
+                    )
                 )
-            )
-            continue
-        fresh.append((row, family_id))
-    if errors:
-        return 0, skipped, sorted(errors, key=lambda e: e.line)
-    orders = await record_entitlements(
-        session,
-        [
-            Entitlement(
-                family_id=family_id,
-                period=row.period,
-                concept=row.concept,
-                plan_month=0,  # not tied to a plan month: the ministry's own calendar
-                tranche=0,
-                amount=row.amount,
-                tariff_effective_from=row.period,
-                tariff_source=row.source,
-            )
-            for row, family_id in fresh
-        ],
-    )
-    if orders:
-        await record_audit(
+                continue
+            fresh.append((row, family_id))
+        if errors:
+            return 0, skipped, sorted(errors, key=lambda e: e.line)
+        orders = await entitlement_service.record(
             session,
-            actor=actor,
-            action="bonos_importados",
-            entity="bono",
-            entity_id="-",
-            registrados=len(orders),
-            ya_registrados=skipped,
+            [
+                Entitlement(
+                    family_id=family_id,
+                    period=row.period,
+                    concept=row.concept,
+                    plan_month=0,  # not tied to a plan month: the ministry's own calendar
+                    tranche=0,
+                    amount=row.amount,
+                    tariff_effective_from=row.period,
+                    tariff_source=row.source,
+                )
+                for row, family_id in fresh
+            ],
         )
-    return len(orders), skipped, []
-
-
-async def _receives_both(session: AsyncSession, family_id: Any, period: date) -> bool:
-    """Control Niño Sano is paid only to families receiving Protección and Base Familiar."""
-    concepts = set(
-        await session.scalars(
-            select(Entitlement.concept).where(
-                Entitlement.family_id == family_id,
-                Entitlement.period == period,
-                Entitlement.concept.in_(("bono_proteccion", "bono_base_familiar")),
+        if orders:
+            await record_audit(
+                session,
+                actor=actor,
+                action="bonos_importados",
+                entity="bono",
+                entity_id="-",
+                registrados=len(orders),
+                ya_registrados=skipped,
             )
-        )
-    )
-    return len(concepts) == 2
+        return len(orders), skipped, []
+
+
+async def _receives_both(session: AsyncSession, family_id: UUID, period: date) -> bool:
+    """Control Niño Sano is paid only to families receiving Protección and Base Familiar."""
+    both = ("bono_proteccion", "bono_base_familiar")
+    return len(await entitlements.concepts_in_month(session, family_id, period, both)) == 2
+
+
+bonus_service = BonusService()

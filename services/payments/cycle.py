@@ -10,6 +10,7 @@ orders a row-per-object ORM loop would dominate the cycle.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -21,43 +22,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.payments.bank import BankAdapter, Debtor, Payee, PaymentFile, Transfer
 from services.payments.bankfile import write_pain001, write_payroll_csv
-from services.payments.bonuses import CONCEPTS as BONUS_CONCEPTS
-from services.payments.events import money_event
-from services.payments.ledger import BANK, EXPIRED, PAYABLE, Posting, post
+from services.payments.in_person import in_person_service
+from services.payments.labels import CONCEPTS
 from services.payments.models import Batch, BatchLine, PaymentCycle, PaymentOrder
-from services.payments.tariffs import add_months
+from services.payments.repository import cycles as repository
 from shared.contracts.payments import (
     BatchesBuilt,
     BatchSubmitted,
     CycleOpened,
     CycleProgress,
-    TransferExpired,
-    TransferSettled,
 )
-from shared.db.outbox import add_events
 from shared.errors import NotFound, ValidationFailed
 from shared.settings import Settings
-
-CONCEPT_TEXT = {
-    "bono_proteccion": "Bono de Protección",
-    "reliquidacion": "Reliquidación Bono de Protección",
-    "bono_base_familiar": "Bono Base Familiar",
-    **BONUS_CONCEPTS,
-}
-
-
-def parse_period(value: str) -> date:
-    try:
-        year, month = (int(part) for part in value.split("-"))
-        return date(year, month, 1)
-    except ValueError as exc:
-        raise ValidationFailed("Mes no válido: use AAAA-MM") from exc
 
 
 async def open_cycle(session: AsyncSession, period: date, settings: Settings) -> CycleOpened:
     """Record the cycle (once) and expire in-person payments unclaimed past the limit."""
     await session.execute(insert(PaymentCycle).values(period=period).on_conflict_do_nothing())
-    expired = await expire_in_person(session, period, settings.payments_in_person_expiry_months)
+    expired = await in_person_service.expire(
+        session, period, settings.payments_in_person_expiry_months
+    )
     counts = {
         state: (int(n), int(amount))
         for state, n, amount in (
@@ -216,7 +200,7 @@ def payment_file(batch: Batch, lines: list[BatchLine], settings: Settings) -> Pa
                     account_kind=line.account_kind,  # type: ignore[arg-type]
                     account_number=line.account_number,
                 ),
-                remittance=f"{CONCEPT_TEXT.get(line.concept, line.concept)} {line.period:%Y-%m}",
+                remittance=f"{CONCEPTS.get(line.concept, line.concept)} {line.period:%Y-%m}",
             )
             for line in lines
         ),
@@ -280,68 +264,6 @@ async def submit_batch(
         receipt=receipt,
         count=count,
         control_sum=control_sum,
-    )
-
-
-EXPIRE_LINES = text(
-    """
-    WITH gone AS (
-        UPDATE batch_lines SET status = 'expired', updated_at = now()
-        WHERE status = 'available' AND period <= :limit
-        RETURNING order_id, family_id, period, concept, amount
-    )
-    UPDATE payment_orders o SET state = 'expired', updated_at = now()
-    FROM gone WHERE o.id = gone.order_id
-    RETURNING o.id, gone.family_id, gone.period, gone.concept, gone.amount
-    """
-)
-
-
-async def expire_in_person(session: AsyncSession, period: date, months: int) -> int:
-    """In-person payments unclaimed for `months` expire and count as renounced."""
-    limit = add_months(period, -months)
-    rows = (await session.execute(EXPIRE_LINES, {"limit": limit})).all()
-    await post(
-        session,
-        [
-            Posting(
-                PAYABLE,
-                EXPIRED,
-                int(r.amount),
-                r.family_id,
-                r.period,
-                r.concept,
-                r.id,
-                f"caducado:{r.id}",
-            )
-            for r in rows
-        ],
-    )
-    await add_events(
-        session,
-        [money_event(TransferExpired, r) for r in rows],
-    )
-    return len(rows)
-
-
-async def record_in_person_claim(session: AsyncSession, line: Any) -> None:
-    """The family collected an in-person payment: the order is paid, like a settlement."""
-    await session.execute(
-        update(PaymentOrder).where(PaymentOrder.id == line.order_id).values(state="settled")
-    )
-    reference = f"caja:{line.id}"
-    await post(
-        session,
-        [
-            Posting(
-                PAYABLE, BANK, int(line.amount), line.family_id, line.period, line.concept,
-                line.order_id, reference,
-            )
-        ],
-    )  # fmt: skip
-    await add_events(
-        session,
-        [money_event(TransferSettled, line, bank_reference=reference)],
     )
 
 
@@ -412,3 +334,8 @@ async def progress(session: AsyncSession, period: date) -> CycleProgress:
         problems=[p for p in problems if p],
         closed=cycle.closed_at is not None,
     )
+
+
+async def transfers(session: AsyncSession, period: date, status: str, limit: int) -> Sequence[Any]:
+    """The cycle's transfers in one status, rejections grouped by reason."""
+    return await repository.lines_in_status(session, period, status, limit)

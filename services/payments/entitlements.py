@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.payments.events import money_event
 from services.payments.ledger import entitlement_posting, post
-from services.payments.models import Entitlement, FamilyIncome, PaymentHold, PaymentOrder
+from services.payments.models import Entitlement, PaymentOrder
+from services.payments.repository import entitlements as repository
+from services.payments.repository import holds, incomes
 from services.payments.tariffs import (
     MonthAmount,
     TariffRow,
@@ -32,50 +33,6 @@ def _answer(entitlement: Entitlement) -> EntitlementRegistered:
     )
 
 
-async def register_entitlement(
-    session: AsyncSession, command: RegisterEntitlement, tariffs: list[TariffRow]
-) -> EntitlementRegistered:
-    """Record the month's Bono de Protección and its payment order, posted to the ledger —
-    and the Bono Base Familiar too when the family's income entitles it.
-
-    One row per (family, period, concept) ever; the order waits for the month's cycle, or
-    is held when the family's payments are suspended.
-    """
-    period = command.period.replace(day=1)
-    existing = await _existing(session, command.family_id, period, command.concept)
-    if existing is not None:
-        return _answer(existing)
-    owed = [
-        entitlement_for(command.family_id, protection_amount(tariffs, period, command.plan_month))
-    ]
-    income = await session.get(FamilyIncome, command.family_id)
-    if income is not None and income.eligible:
-        base = base_familiar_amount(
-            tariffs, period, command.plan_month, income.per_capita, income.members
-        )
-        if (
-            base is not None
-            and await _existing(session, command.family_id, period, base.concept) is None
-        ):
-            source = f"{base.row.source}; ingreso per cápita {income.per_capita} ({income.source})"
-            owed.append(entitlement_for(command.family_id, base, source=source))
-    await record_entitlements(session, owed)
-    return _answer(owed[0])
-
-
-async def _existing(
-    session: AsyncSession, family_id: UUID, period: date, concept: str
-) -> Entitlement | None:
-    found: Entitlement | None = await session.scalar(
-        select(Entitlement).where(
-            Entitlement.family_id == family_id,
-            Entitlement.period == period,
-            Entitlement.concept == concept,
-        )
-    )
-    return found
-
-
 def entitlement_for(
     family_id: UUID, owed: MonthAmount, *, source: str | None = None
 ) -> Entitlement:
@@ -91,35 +48,71 @@ def entitlement_for(
     )
 
 
-async def record_entitlements(
-    session: AsyncSession, entitlements: list[Entitlement]
-) -> list[PaymentOrder]:
-    """Entitlements with their orders (held if the family's payments are), ledger entries
-    and `order.created` events, in the caller's transaction — the one way anything owed
-    (monthly bonuses, imported bonuses, a reliquidación) enters the books."""
-    if not entitlements:
-        return []
-    session.add_all(entitlements)
-    await session.flush()
-    families = {e.family_id for e in entitlements}
-    held = set(
-        await session.scalars(
-            select(PaymentHold.family_id).where(PaymentHold.family_id.in_(families))
-        )
-    )
-    orders = [
-        PaymentOrder(
-            entitlement_id=e.id,
-            family_id=e.family_id,
-            period=e.period,
-            concept=e.concept,
-            amount=e.amount,
-            state="held" if e.family_id in held else "pending",
-        )
-        for e in entitlements
-    ]
-    session.add_all(orders)
-    await session.flush()
-    await post(session, [entitlement_posting(o) for o in orders])
-    await add_events(session, [money_event(OrderCreated, o, order_id=o.id) for o in orders])
-    return orders
+class EntitlementService:
+    async def of_family(self, session: AsyncSession, family_id: UUID) -> Sequence[Entitlement]:
+        return await repository.of_family(session, family_id)
+
+    async def register(
+        self, session: AsyncSession, command: RegisterEntitlement, tariffs: list[TariffRow]
+    ) -> EntitlementRegistered:
+        """Record the month's Bono de Protección and its payment order, posted to the ledger —
+        and the Bono Base Familiar too when the family's income entitles it.
+
+        One row per (family, period, concept) ever; the order waits for the month's cycle, or
+        is held when the family's payments are suspended.
+        """
+        period = command.period.replace(day=1)
+        existing = await repository.find(session, command.family_id, period, command.concept)
+        if existing is not None:
+            return _answer(existing)
+        owed = [
+            entitlement_for(
+                command.family_id, protection_amount(tariffs, period, command.plan_month)
+            )
+        ]
+        income = await incomes.get(session, command.family_id)
+        if income is not None and income.eligible:
+            base = base_familiar_amount(
+                tariffs, period, command.plan_month, income.per_capita, income.members
+            )
+            if (
+                base is not None
+                and await repository.find(session, command.family_id, period, base.concept) is None
+            ):
+                source = (
+                    f"{base.row.source}; ingreso per cápita {income.per_capita} ({income.source})"
+                )
+                owed.append(entitlement_for(command.family_id, base, source=source))
+        await self.record(session, owed)
+        return _answer(owed[0])
+
+    async def record(
+        self, session: AsyncSession, entitlements: list[Entitlement]
+    ) -> list[PaymentOrder]:
+        """Entitlements with their orders (held if the family's payments are), ledger entries
+        and `order.created` events, in the caller's transaction — the one way anything owed
+        (monthly bonuses, imported bonuses, a reliquidación) enters the books."""
+        if not entitlements:
+            return []
+        session.add_all(entitlements)
+        await session.flush()
+        held = await holds.held_among(session, {e.family_id for e in entitlements})
+        orders = [
+            PaymentOrder(
+                entitlement_id=e.id,
+                family_id=e.family_id,
+                period=e.period,
+                concept=e.concept,
+                amount=e.amount,
+                state="held" if e.family_id in held else "pending",
+            )
+            for e in entitlements
+        ]
+        session.add_all(orders)
+        await session.flush()
+        await post(session, [entitlement_posting(o) for o in orders])
+        await add_events(session, [money_event(OrderCreated, o, order_id=o.id) for o in orders])
+        return orders
+
+
+entitlement_service = EntitlementService()

@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.payments import cycle, reconciliation
 from services.payments.bank.http import HttpBankAdapter
-from services.payments.entitlements import register_entitlement
-from services.payments.payees import fetch_representative, set_hold, set_representative
-from services.payments.tariff_store import current_tariffs, merge_packaged
+from services.payments.entitlements import entitlement_service
+from services.payments.holds import hold_service
+from services.payments.payees import fetch_representative, payee_service
+from services.payments.periods import parse_period
+from services.payments.tariff_store import tariff_service
 from shared.bus.consumer import consume
 from shared.contracts import subjects
 from shared.contracts.envelope import Envelope
@@ -44,7 +46,7 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
     # The packaged file is validated at start (a bad row stops the service, loudly) and
     # merged with what administrators uploaded; rows already present are kept.
     async with runtime.sessions() as session, session.begin():
-        await merge_packaged(session)
+        await tariff_service.merge_packaged(session)
     settings = runtime.settings
     http = httpx.AsyncClient(timeout=settings.bank_timeout_seconds)
     bank = HttpBankAdapter(settings.service_url("bank"), http)
@@ -52,33 +54,31 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
 
     async def register(command: RegisterEntitlement) -> EntitlementRegistered:
         async def apply(session: AsyncSession) -> EntitlementRegistered:
-            return await register_entitlement(session, command, await current_tariffs(session))
+            tariffs = await tariff_service.current(session)
+            return await entitlement_service.register(session, command, tariffs)
 
         return await run_once(runtime.sessions, command, EntitlementRegistered, apply)
 
     async def hold(command: HoldPayments) -> PaymentsHeld:
         async def apply(session: AsyncSession) -> PaymentsHeld:
-            changed = await set_hold(
+            return await hold_service.set(
                 session,
                 command.family_id,
-                held=command.hold,
+                hold=command.hold,
                 reason=command.reason,
                 actor=command.actor,
-            )
-            return PaymentsHeld(
-                family_id=command.family_id, held=command.hold, orders_changed=changed
             )
 
         return await run_once(runtime.sessions, command, PaymentsHeld, apply)
 
     async def open_cycle(command: OpenCycle) -> CycleOpened:
         async with runtime.sessions() as session, session.begin():
-            return await cycle.open_cycle(session, cycle.parse_period(command.period), settings)
+            return await cycle.open_cycle(session, parse_period(command.period), settings)
 
     async def build(command: BuildBatches) -> BatchesBuilt:
         return await cycle.build_batches(
             runtime.sessions,
-            cycle.parse_period(command.period),
+            parse_period(command.period),
             size=settings.payments_batch_size,
             max_batches=command.max_batches,
             include_unsent=command.include_unsent,
@@ -90,10 +90,10 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
     async def poll(command: PollBank) -> CycleProgress:
         await reconciliation.poll(runtime.sessions, bank, max_rejects=settings.payments_max_rejects)
         async with runtime.sessions() as session:
-            return await cycle.progress(session, cycle.parse_period(command.period))
+            return await cycle.progress(session, parse_period(command.period))
 
     async def close(command: CloseCycle) -> CycleProgress:
-        period = cycle.parse_period(command.period)
+        period = parse_period(command.period)
         async with runtime.sessions() as session, session.begin():
             await cycle.close_cycle(session, period)
         async with runtime.sessions() as session:
@@ -101,7 +101,7 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
 
     async def get_progress(query: GetCycleProgress) -> CycleProgress:
         async with runtime.sessions() as session:
-            return await cycle.progress(session, cycle.parse_period(query.period))
+            return await cycle.progress(session, parse_period(query.period))
 
     serve = runtime.bus.serve
     await serve(subjects.ENTITLEMENT_REGISTER, RegisterEntitlement, register, queue=QUEUE)
@@ -145,6 +145,10 @@ async def apply_event(runtime: ServiceRuntime, http: httpx.AsyncClient, envelope
         member_id = UUID(
             str(envelope.data.get("representative_member_id") or envelope.data.get("member_id"))
         )
-        await set_representative(
-            session, family_id, member_id, representative["run"], representative["nombre"]
+        await payee_service.set_representative(
+            session,
+            family_id,
+            member_id=member_id,
+            run=representative["run"],
+            name=representative["name"],
         )

@@ -6,7 +6,19 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.payments.api import payments
+from services.payments.api import (
+    bonuses,
+    calendar,
+    cycles,
+    entitlements,
+    holds,
+    in_person,
+    income,
+    orders,
+    payees,
+    reliquidations,
+    tariffs,
+)
 from services.payments.handlers import register_handlers
 from shared.runtime import data_service_app
 from shared.settings import Settings
@@ -21,6 +33,18 @@ def create_app(settings: Settings) -> FastAPI:
         title="Familias — Pagos",
         description="Tarifas, derechos, órdenes de pago, nóminas bancarias y conciliación.",
         migrations_dir=MIGRATIONS,
-        routers=[payments.router],
+        routers=[
+            calendar.router,
+            tariffs.router,
+            income.router,
+            entitlements.router,
+            orders.router,
+            payees.router,
+            holds.router,
+            cycles.router,
+            in_person.router,
+            reliquidations.router,
+            bonuses.router,
+        ],
         register_handlers=register_handlers,
     )

@@ -7,19 +7,22 @@ the bank file needs them, and the payment must not depend on intake being up at 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import httpx
-from sqlalchemy import delete, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.payments.models import Payee, PaymentHold, PaymentOrder
+from services.payments.holds import hold_service
+from services.payments.models import Payee, PaymentHold
+from services.payments.repository import payees as repository
+from services.payments.schemas import PayeeChannelIn
 from shared.db.audit import record_audit
-from shared.errors import DependencyUnavailable, NotFound
+from shared.errors import DependencyUnavailable, NotFound, ValidationFailed
 
 CUENTA_RUT_BANK = "012"  # BancoEstado
+NO_PAYEE = "La familia no tiene representante registrado en pagos todavía"
 
 
 def cuenta_rut(run: str) -> dict[str, str]:
@@ -43,102 +46,78 @@ async def fetch_representative(
         return None
     if response.status_code != 200:
         raise DependencyUnavailable(f"El servicio de ingreso respondió {response.status_code}")
-    representative: dict[str, Any] | None = response.json().get("representante")
+    representative: dict[str, Any] | None = response.json().get("representative")
     return representative
 
 
-async def set_representative(
-    session: AsyncSession, family_id: UUID, member_id: UUID, run: str, name: str
-) -> None:
-    """Upsert the payee. A new person gets their own Cuenta RUT: an account registered for
-    the previous representative belongs to someone else and must not be paid."""
-    values = {"family_id": family_id, "member_id": member_id, "run": run, "name": name}
-    statement = insert(Payee).values(**values, **cuenta_rut(run), rejects_in_row=0)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[Payee.family_id],
-            set_={
+@dataclass(frozen=True)
+class PayeeStatus:
+    """The payee and, when the family's payments are suspended, the hold."""
+
+    payee: Payee
+    hold: PaymentHold | None
+
+
+class PayeeService:
+    async def status(self, session: AsyncSession, family_id: UUID) -> PayeeStatus:
+        payee = await repository.get(session, family_id)
+        if payee is None:
+            raise NotFound(NO_PAYEE)
+        return PayeeStatus(payee, await hold_service.of_family(session, family_id))
+
+    async def set_representative(
+        self, session: AsyncSession, family_id: UUID, *, member_id: UUID, run: str, name: str
+    ) -> None:
+        """Upsert the payee. A new person gets their own Cuenta RUT: an account registered
+        for the previous representative belongs to someone else and must not be paid."""
+        await repository.upsert_person(
+            session,
+            {
+                "family_id": family_id,
                 "member_id": member_id,
                 "run": run,
                 "name": name,
                 **cuenta_rut(run),
                 "rejects_in_row": 0,
             },
-            where=Payee.run != run,
         )
-    )
 
-
-async def set_channel(
-    session: AsyncSession,
-    family_id: UUID,
-    *,
-    channel: str,
-    bank_code: str | None,
-    account_kind: str | None,
-    account_number: str | None,
-    actor: str,
-    reason: str,
-) -> Payee:
-    payee = await session.get(Payee, family_id, with_for_update=True)
-    if payee is None:
-        raise NotFound("La familia no tiene representante registrado en pagos todavía")
-    if channel == "presencial":
-        payee.channel = "presencial"
-    elif account_kind == "cuenta_rut" or account_number is None:
-        for key, value in cuenta_rut(payee.run).items():
-            setattr(payee, key, value)
-    else:
-        payee.channel = "transferencia"
-        payee.bank_code = bank_code or CUENTA_RUT_BANK
-        payee.account_kind = account_kind or "cuenta_vista"
-        payee.account_number = account_number
-    payee.rejects_in_row = 0
-    await record_audit(
-        session,
-        actor=actor,
-        action="medio_de_pago_cambiado",
-        entity="familia",
-        entity_id=family_id,
-        canal=payee.channel,
-        tipo_cuenta=payee.account_kind,
-        motivo=reason,
-    )
-    return payee
-
-
-async def set_hold(
-    session: AsyncSession, family_id: UUID, *, held: bool, reason: str, actor: str
-) -> int:
-    """Suspend (or resume) a family's payments: orders are held, never dropped.
-
-    Orders already with the bank are not recalled. Returns how many orders changed state.
-    """
-    if held:
-        await session.execute(
-            insert(PaymentHold)
-            .values(family_id=family_id, reason=reason, actor=actor)
-            .on_conflict_do_update(
-                index_elements=[PaymentHold.family_id], set_={"reason": reason, "actor": actor}
-            )
+    async def change_channel(
+        self, session: AsyncSession, family_id: UUID, change: PayeeChannelIn, *, actor: str
+    ) -> PayeeStatus:
+        """Another account, back to the Cuenta RUT, or in-person payment (audited); it
+        applies from the next cycle, whose batches copy the payee at cut-off."""
+        own_account = change.channel == "transferencia" and change.account_kind not in (
+            None,
+            "cuenta_rut",
         )
-    else:
-        await session.execute(delete(PaymentHold).where(PaymentHold.family_id == family_id))
-    source, target = ("pending", "held") if held else ("held", "pending")
-    changed = await session.execute(
-        update(PaymentOrder)
-        .where(PaymentOrder.family_id == family_id, PaymentOrder.state == source)
-        .values(state=target)
-        .returning(PaymentOrder.id)
-    )
-    count = len(changed.all())
-    await record_audit(
-        session,
-        actor=actor,
-        action="pagos_retenidos" if held else "pagos_liberados",
-        entity="familia",
-        entity_id=family_id,
-        motivo=reason,
-        ordenes=count,
-    )
-    return count
+        if own_account and (change.account_number is None or change.bank_code is None):
+            raise ValidationFailed("Para una cuenta bancaria indique banco y número de cuenta")
+        payee = await repository.get(session, family_id, lock=True)
+        if payee is None:
+            raise NotFound(NO_PAYEE)
+        if change.channel == "presencial":
+            payee.channel = "presencial"
+        elif change.account_kind == "cuenta_rut" or change.account_number is None:
+            for key, value in cuenta_rut(payee.run).items():
+                setattr(payee, key, value)
+        else:
+            payee.channel = "transferencia"
+            payee.bank_code = change.bank_code or CUENTA_RUT_BANK
+            payee.account_kind = change.account_kind or "cuenta_vista"
+            payee.account_number = change.account_number
+        payee.rejects_in_row = 0
+        await record_audit(
+            session,
+            actor=actor,
+            action="medio_de_pago_cambiado",
+            entity="familia",
+            entity_id=family_id,
+            canal=payee.channel,
+            tipo_cuenta=payee.account_kind,
+            motivo=change.reason,
+        )
+        return PayeeStatus(payee, await hold_service.of_family(session, family_id))
+
+
+payee_service = PayeeService()

@@ -5,7 +5,7 @@ the amount recorded for those months too low. For every registered Bono de Prote
 amount in force *now* for its paid month and plan month is compared with what was recorded
 plus any difference already granted; the gap is the reliquidación. It is computed in SQL
 per tariff interval, not family by family. Whether it is paid is a policy setting
-(`FAMILIAS_PAYMENTS_PAY_RELIQUIDATION`): when it is, `grant` records each gap as an
+(`FAMILIAS_PAYMENTS_PAY_RELIQUIDATION`): when it is, `apply` records each gap as an
 entitlement of concept `reliquidacion` for the same month, with its order and ledger
 entries, paid by the next cycle. A tariff lowered late is shown, never taken back.
 """
@@ -17,38 +17,17 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.payments.entitlements import record_entitlements
+from services.payments.entitlements import entitlement_service
 from services.payments.models import Entitlement
-from services.payments.tariffs import TariffRow
+from services.payments.repository import reliquidation as repository
+from services.payments.tariff_store import tariff_service
+from services.payments.tariffs import TariffRow, parse_tariffs
+from shared.db.audit import record_audit
+from shared.errors import Conflict
 
 CONCEPT = "reliquidacion"
-
-GAPS = text(
-    """
-    WITH intervals AS (
-        SELECT * FROM unnest(CAST(:tranches AS int[]), CAST(:starts AS date[]),
-                             CAST(:ends AS date[]), CAST(:amounts AS bigint[]),
-                             CAST(:sources AS text[]))
-            AS t(tranche, starts, ends, amount, source)
-    ), owed AS (
-        SELECT e.family_id, e.period, e.plan_month, e.tranche, e.amount AS recorded,
-               i.amount AS in_force, i.source,
-               coalesce(r.amount, 0) AS granted
-        FROM entitlements e
-        JOIN intervals i ON i.tranche = e.tranche AND e.period >= i.starts AND e.period < i.ends
-        LEFT JOIN entitlements r ON r.family_id = e.family_id AND r.period = e.period
-             AND r.concept = 'reliquidacion'
-        WHERE e.concept = 'bono_proteccion'
-    )
-    SELECT family_id, period, plan_month, tranche, recorded, granted, in_force, source,
-           in_force - recorded - granted AS gap
-    FROM owed WHERE in_force <> recorded + granted
-    ORDER BY period, family_id
-    """
-)
 
 
 @dataclass(frozen=True)
@@ -84,34 +63,73 @@ def _intervals(tariffs: list[TariffRow]) -> dict[str, list[Any]]:
     return columns
 
 
-async def gaps(session: AsyncSession, tariffs: list[TariffRow]) -> list[Gap]:
-    rows = (await session.execute(GAPS, _intervals(tariffs))).all()
-    return [Gap(**row._mapping) for row in rows]
+@dataclass(frozen=True)
+class TariffsLoaded:
+    """An upload's new rows, and the reliquidación they leave behind (months, amount)."""
+
+    added: int
+    months: int
+    amount: int
 
 
-async def grant(session: AsyncSession, found: list[Gap]) -> tuple[int, int]:
-    """Record positive gaps as entitlements with their orders, for the next cycle.
+class ReliquidationService:
+    async def gaps(self, session: AsyncSession) -> list[Gap]:
+        """Every registered month whose tariff in force now says another amount."""
+        intervals = _intervals(await tariff_service.current(session))
+        return [Gap(**row._mapping) for row in await repository.gaps(session, intervals)]
 
-    Returns (granted, left for review). A month that already had a difference granted and
-    needs another (a second late law) is left for the payments officer: the order for
-    (family, month, reliquidacion) exists and may already be paid.
-    """
-    owed = [g for g in found if g.gap > 0]
-    fresh = [g for g in owed if not g.granted]
-    await record_entitlements(
-        session,
-        [
-            Entitlement(
-                family_id=g.family_id,
-                period=g.period,
-                concept=CONCEPT,
-                plan_month=g.plan_month,
-                tranche=g.tranche,
-                amount=g.gap,
-                tariff_effective_from=g.period,
-                tariff_source=g.source[:200],
+    async def load_tariffs(
+        self, session: AsyncSession, content: str, *, actor: str
+    ) -> TariffsLoaded:
+        """Add an uploaded tariff file's new rows and say what reliquidación they leave."""
+        added = await tariff_service.add(
+            session, parse_tariffs(content, "archivo cargado"), actor=actor
+        )
+        found = await self.gaps(session)
+        return TariffsLoaded(len(added), len(found), sum(g.gap for g in found if g.gap > 0))
+
+    async def apply(self, session: AsyncSession, *, pays: bool, actor: str) -> tuple[int, int]:
+        """Record the positive gaps for the next cycle, when the policy pays them.
+
+        Returns (granted, left for review). A month that already had a difference granted
+        and needs another (a second late law) is left for the payments officer: the order
+        for (family, month, reliquidacion) exists and may already be paid.
+        """
+        if not pays:
+            raise Conflict(
+                "La política vigente no paga reliquidaciones "
+                "(FAMILIAS_PAYMENTS_PAY_RELIQUIDATION=false): las diferencias se muestran, "
+                "no se pagan"
             )
-            for g in fresh
-        ],
-    )
-    return len(fresh), len(owed) - len(fresh)
+        owed = [g for g in await self.gaps(session) if g.gap > 0]
+        fresh = [g for g in owed if not g.granted]
+        await entitlement_service.record(
+            session,
+            [
+                Entitlement(
+                    family_id=g.family_id,
+                    period=g.period,
+                    concept=CONCEPT,
+                    plan_month=g.plan_month,
+                    tranche=g.tranche,
+                    amount=g.gap,
+                    tariff_effective_from=g.period,
+                    tariff_source=g.source[:200],
+                )
+                for g in fresh
+            ],
+        )
+        granted, review = len(fresh), len(owed) - len(fresh)
+        await record_audit(
+            session,
+            actor=actor,
+            action="reliquidacion_aplicada",
+            entity="reliquidacion",
+            entity_id="-",
+            registradas=granted,
+            por_revisar=review,
+        )
+        return granted, review
+
+
+reliquidation_service = ReliquidationService()

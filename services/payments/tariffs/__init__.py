@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from services.payments.periods import add_months
 from shared.errors import ValidationFailed
 
 DEFAULT_FILE = Path(__file__).with_name("tarifas.csv")
@@ -109,11 +110,6 @@ def protection_amount(rows: list[TariffRow], paid_month: date, plan_month: int) 
         raise ValidationFailed(f"No hay tarifa vigente en {month:%m-%Y} para el tramo {tranche}")
     row = max(in_force, key=lambda r: r.effective_from)
     return MonthAmount(month, plan_month, tranche, "bono_proteccion", row.amount, row)
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def schedule(rows: list[TariffRow], first_paid_month: date) -> list[MonthAmount]:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from stdnum.cl import rut as stdnum_rut
 
-from services.payments.payees import set_representative
+from services.payments.payees import payee_service
 from services.payments.tariffs import TariffRow, base_familiar_amount
 from shared.bus.client import Bus
 from shared.runtime import ServiceRuntime
@@ -78,7 +78,9 @@ async def test_a_family_with_income_recorded_gets_base_familiar_and_then_control
     run = "123456785"
     assert stdnum_rut.is_valid(run)
     async with runtime.sessions() as session, session.begin():
-        await set_representative(session, family, uuid4(), run, "Titular")
+        await payee_service.set_representative(
+            session, family, member_id=uuid4(), run=run, name="Titular"
+        )
     income = await client.put(
         f"/v1/families/{family}/ingreso",
         json={"ingreso_per_capita": 30_000, "integrantes": 4,

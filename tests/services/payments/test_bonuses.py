@@ -7,7 +7,7 @@ from uuid import uuid4
 
 from stdnum.cl import rut as stdnum_rut
 
-from services.payments.payees import set_representative
+from services.payments.payees import payee_service
 from tests.conftest import ServiceUnderTest
 
 
@@ -21,7 +21,9 @@ async def test_a_bonus_file_is_applied_whole_once_and_bad_rows_name_their_line(
 ) -> None:
     family, run = uuid4(), a_run()
     async with payments.runtime.sessions() as session, session.begin():
-        await set_representative(session, family, uuid4(), run, "Titular de prueba")
+        await payee_service.set_representative(
+            session, family, member_id=uuid4(), run=run, name="Titular de prueba"
+        )
     dotted = stdnum_rut.format(run)  # as Excel users write it: 12.345.678-5
     good = (
         "run;mes;concepto;monto;fuente\n"

@@ -25,7 +25,8 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.worker import Worker
 
-from services.payments.payees import set_channel, set_representative
+from services.payments.payees import payee_service
+from services.payments.schemas import PayeeChannelIn
 from shared.bus.client import Bus
 from shared.contracts import subjects
 from shared.contracts.payments import (
@@ -134,18 +135,18 @@ async def families(
     ids = [uuid4() for _ in range(count)]
     async with env.runtime.sessions() as session, session.begin():
         for index, family_id in enumerate(ids):
-            await set_representative(session, family_id, uuid4(), a_run(rng), "Integrante Ñuñoa")
+            await payee_service.set_representative(
+                session, family_id, member_id=uuid4(), run=a_run(rng), name="Integrante Ñuñoa"
+            )
             if index < closed_accounts:
-                await set_channel(
-                    session,
-                    family_id,
+                account = PayeeChannelIn(
                     channel="transferencia",
                     bank_code="001",
                     account_kind="cuenta_corriente",
                     account_number=f"12{index:02d}0000",
-                    actor="prueba",
                     reason="cuenta informada por la familia",
                 )
+                await payee_service.change_channel(session, family_id, account, actor="prueba")
     for family_id in ids:
         await register_month(env.bus, family_id, period, plan_month=1)
     return ids

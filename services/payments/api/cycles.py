@@ -1,0 +1,87 @@
+"""The month's payment cycle: its progress, its transfers and its books (cuadratura)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from services.payments import cycle
+from services.payments.labels import ORDER_STATES
+from services.payments.ledger import ACCOUNT_NAMES, EXPENSE, balance_report
+from services.payments.periods import parse_period
+from services.payments.schemas import (
+    PERIOD,
+    AccountBalanceOut,
+    CuadraturaOut,
+    LineStatus,
+    TransferOut,
+)
+from shared.contracts.payments import CycleProgress
+from shared.http.deps import Session
+
+router = APIRouter(prefix="/v1/cycles/{period}", tags=["ciclo de pagos"])
+
+PeriodPath = Annotated[str, Path(pattern=PERIOD, description="Mes, AAAA-MM")]
+
+
+@router.get(
+    "",
+    summary="Avance del ciclo de pagos del mes",
+    responses={404: {"description": "No hay ciclo de pagos para ese mes"}},
+)
+async def cycle_progress(period: PeriodPath, db: Session) -> CycleProgress:
+    return await cycle.progress(db, parse_period(period))
+
+
+@router.get(
+    "/transfers",
+    summary="Transferencias del ciclo en un estado (p. ej. rechazadas), para revisar por familia",
+)
+async def cycle_transfers(
+    period: PeriodPath,
+    db: Session,
+    status: Annotated[
+        LineStatus, Query(alias="estado", description="Estado de la transferencia")
+    ] = "rejected",
+    limit: Annotated[int, Query(alias="limite", ge=1, le=5000)] = 500,
+) -> list[TransferOut]:
+    return [
+        TransferOut(
+            family_id=r.family_id,
+            period=f"{r.period:%Y-%m}",
+            concept=r.concept,
+            amount=int(r.amount),
+            reason=r.reason_text,
+            reference=r.end_to_end_id,
+            channel=r.channel,
+        )
+        for r in await cycle.transfers(db, parse_period(period), status, limit)
+    ]
+
+
+@router.get(
+    "/cuadratura",
+    summary="Cuadratura del mes: devengado, pagado, pendiente y caducado, con sus controles",
+)
+async def cuadratura(period: PeriodPath, db: Session) -> CuadraturaOut:
+    report = await balance_report(db, parse_period(period))
+    return CuadraturaOut(
+        period=period,
+        balanced=report.balanced,
+        owed=report.owed,
+        paid=report.paid,
+        pending=report.pending,
+        expired=report.expired,
+        orders={ORDER_STATES.get(k, k): v for k, v in report.orders.items()},
+        accounts=[
+            AccountBalanceOut(
+                account=account,
+                name=name,
+                # Natural balance: debit for the expense, credit for the others.
+                balance=report.accounts.get(account, 0) * (1 if account == EXPENSE else -1),
+            )
+            for account, name in ACCOUNT_NAMES.items()
+        ],
+        problems=report.problems,
+    )

@@ -1,0 +1,25 @@
+"""In-person payments collected at a counter."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.payments.in_person import in_person_service
+from services.payments.labels import LINE_STATES
+from services.payments.schemas import ClaimOut
+from shared.http.deps import Actor, Session
+
+router = APIRouter(prefix="/v1/pagos-presenciales", tags=["pago presencial"])
+
+
+@router.post(
+    "/{reference}/cobro",
+    summary="Registrar el cobro en caja de un pago presencial (según el informe de la caja)",
+    responses={
+        404: {"description": "No existe un pago con esa referencia"},
+        409: {"description": "El pago no está disponible para cobro (cobrado, caducado…)"},
+    },
+)
+async def claim(reference: str, db: Session, actor: Actor = "sistema") -> ClaimOut:
+    line = await in_person_service.claim(db, reference, actor=actor)
+    return ClaimOut(reference=reference, status=LINE_STATES["claimed"], amount=int(line.amount))
