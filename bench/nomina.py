@@ -130,8 +130,8 @@ async def _run(settings: Settings, rows: int, rounds: int) -> None:
             async with sessions() as session, session.begin():
                 summary = await importer.run(session, request)
             imports.append(time.perf_counter() - started)
-            if summary["estado"] != "importada" or summary["errores"]:
-                raise RuntimeError(f"la importación falló: {summary['errores'][:3]}")
+            if summary.status != "importada" or summary.errors:
+                raise RuntimeError(f"la importación falló: {summary.errors[:3]}")
             copies.append(await copy_reference(asyncpg_dsn(url), content))
     finally:
         await engine.dispose()

@@ -133,10 +133,10 @@ async def _staff(settings: Settings) -> dict[str, list[str]]:
                     "/v1/staff",
                     json={
                         "run": stdnum_rut.format(body + stdnum_rut.calc_check_digit(body)),
-                        "nombre": f"Apoyo {n + 1} {comuna}",
-                        "rol": "apoyo_familiar",
+                        "name": f"Apoyo {n + 1} {comuna}",
+                        "role": "apoyo_familiar",
                         "comuna": comuna,
-                        "max_familias_activas": 80,
+                        "max_active_families": 80,
                     },
                 )
                 assert response.status_code == 201, response.text

@@ -59,8 +59,8 @@ def _print_family(report: dict[str, Any]) -> None:
     process = report["proceso"]
     phase = process["phase_label"] if process else "sin proceso en curso"
     lines = [
-        f"Familia [bold]{report['id_familia']}[/bold] — {report['comuna']}, "
-        f"nómina {report['cohorte']}",
+        f"Familia [bold]{report['family_code']}[/bold] — {report['comuna']}, "
+        f"nómina {report['cohort_year']}",
         f"Fase: [bold]{phase}[/bold]",
     ]
     if process and process.get("waiting_for"):
@@ -69,12 +69,12 @@ def _print_family(report: dict[str, Any]) -> None:
     members = Table(title="Integrantes")
     for column in ("RUN", "Nombre", "Parentesco", "Jefe/a de hogar"):
         members.add_column(column)
-    for member in report["miembros"]:
+    for member in report["members"]:
         members.add_row(
-            member["run_formateado"],
-            f"{member['nombres']} {member['apellido_paterno']}",
-            member.get("parentesco") or "—",
-            "Sí" if member["jefe_hogar"] else "No",
+            member["run_formatted"],
+            f"{member['given_names']} {member['paternal_surname']}",
+            member.get("relation_label") or "—",
+            "Sí" if member["household_head"] else "No",
         )
     console.print(members)
     timeline = Table(title="Línea de tiempo (más reciente primero)")
@@ -94,7 +94,7 @@ def _family_id(api: Api, rut: str) -> str:
         errors.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(ExitCode.USAGE) from exc
     families: list[dict[str, Any]] = api.get("intake", "/v1/families", run=run)
-    active = [f for f in families if f["estado"] == "active"] or families
+    active = [f for f in families if f["status"] == "active"] or families
     if not active:
         errors.print(f"No hay familias con el RUN {format_rut(run)}.")
         raise typer.Exit(ExitCode.NOT_FOUND)
@@ -221,10 +221,10 @@ def contact(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Registra un intento de contacto con la familia."""
-    body = {"fecha": _today_or(fecha), "canal": canal, "resultado": resultado}
+    body = {"attempted_on": _today_or(fecha), "channel": canal, "result": resultado}
     if observaciones:
-        body["observaciones"] = observaciones
-    _post_fact(rut, "intake", "contactos", body, as_json)
+        body["notes"] = observaciones
+    _post_fact(rut, "intake", "contacts", body, as_json)
     if not as_json:
         console.print(f"Contacto registrado: {resultado}.")
 
@@ -239,12 +239,12 @@ def invitation(
 ) -> None:
     """Registra si la familia acepta o rechaza la invitación al programa."""
     body: dict[str, Any] = {
-        "fecha": _today_or(fecha),
-        "resultado": "acepta" if acepta else "rechaza",
+        "invited_on": _today_or(fecha),
+        "result": "acepta" if acepta else "rechaza",
     }
     if motivo:
-        body["motivo"] = motivo
-    _post_fact(rut, "intake", "invitacion", body, as_json)
+        body["reason"] = motivo
+    _post_fact(rut, "intake", "invitation", body, as_json)
     if not as_json:
         console.print("Invitación registrada.")
 
@@ -257,8 +257,8 @@ def commitment(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Registra la carta de compromiso firmada por la representante."""
-    body = {"fecha_firma": _today_or(fecha), "documento": documento}
-    _post_fact(rut, "intake", "compromiso", body, as_json)
+    body = {"signed_on": _today_or(fecha), "document": documento}
+    _post_fact(rut, "intake", "commitment", body, as_json)
     if not as_json:
         console.print("Carta de compromiso registrada.")
 

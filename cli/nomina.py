@@ -66,66 +66,66 @@ def import_file(
         try:
             response = api.http.post(
                 url,
-                files={"archivo": (archivo.name, _Reading(handle, progress, task))},  # type: ignore[dict-item]
+                files={"file": (archivo.name, _Reading(handle, progress, task))},  # type: ignore[dict-item]
                 data={
                     "comuna": comuna,
-                    "anio": str(anio),
-                    "aceptar_validas": str(aceptar_validas).lower(),
+                    "cohort_year": str(anio),
+                    "accept_valid": str(aceptar_validas).lower(),
                 },
             )
         except httpx.HTTPError as exc:
             errors.print(f"[red]No se pudo contactar el servicio de ingreso ({url}).[/red]")
             raise typer.Exit(ExitCode.UNAVAILABLE) from exc
     body = response.json() if response.content else {}
-    if "estado" not in body:  # a problem+json: the file could not be read at all
+    if "import_id" not in body:  # a problem+json: the file could not be read at all
         fail(response)
     if as_json:
         print_json(body)
     else:
         _print_summary(body)
-    if body["estado"] == "rechazada":
+    if body["status"] == "rechazada":
         raise typer.Exit(ExitCode.REFUSED)
 
 
 def _print_summary(body: dict[str, Any]) -> None:
-    state = body["estado"]
+    state = body["status"]
     if state == "sin_cambios":
-        console.print(f"[yellow]{body['mensaje']}[/yellow]")
+        console.print(f"[yellow]{body['message']}[/yellow]")
         return
     if state == "rechazada":
         console.print(
-            f"[red]Nómina rechazada:[/red] {len(body['errores'])} errores en "
-            f"{len(body['familias_rechazadas'])} familias. No se importó nada."
+            f"[red]Nómina rechazada:[/red] {len(body['errors'])} errores en "
+            f"{len(body['families_rejected'])} familias. No se importó nada."
         )
         console.print("Corrija el archivo o use --aceptar-validas para importar las demás.")
     else:
         console.print(
-            f"[green]Nómina importada:[/green] {len(body['familias_nuevas'])} familias nuevas, "
-            f"{len(body['familias_actualizadas'])} actualizadas, "
-            f"{len(body['familias_sin_cambios'])} sin cambios, "
-            f"{len(body['familias_rechazadas'])} rechazadas ({body['filas']} filas)."
+            f"[green]Nómina importada:[/green] {len(body['families_created'])} familias nuevas, "
+            f"{len(body['families_updated'])} actualizadas, "
+            f"{len(body['families_unchanged'])} sin cambios, "
+            f"{len(body['families_rejected'])} rechazadas ({body['rows']} filas)."
         )
-        for name, count in sorted(body.get("asignaciones", {}).items()):
+        for name, count in sorted(body.get("assignments", {}).items()):
             console.print(f"  {name}: {count} familias asignadas")
-    for warning in body.get("advertencias", []):
+    for warning in body.get("warnings", []):
         console.print(f"[yellow]Advertencia:[/yellow] {warning}")
-    if body["errores"]:
+    if body["errors"]:
         table = Table(title="Errores (valores enmascarados)")
         for column in ("Fila", "Columna", "Valor", "Motivo", "Familia"):
             table.add_column(column)
-        for error in body["errores"][:50]:
+        for error in body["errors"][:50]:
             table.add_row(
-                str(error["fila"]),
-                error["columna"],
-                error["valor"],
-                error["motivo"],
-                error.get("id_familia") or "—",
+                str(error["line"]),
+                error["column"],
+                error["value"],
+                error["reason"],
+                error.get("family_code") or "—",
             )
         console.print(table)
-        if len(body["errores"]) > 50:
-            console.print(f"… y {len(body['errores']) - 50} errores más.")
+        if len(body["errors"]) > 50:
+            console.print(f"… y {len(body['errors']) - 50} errores más.")
         console.print(
-            f"Informe completo: familias nomina informe {body['id_importacion']} --formato xlsx"
+            f"Informe completo: familias nomina informe {body['import_id']} --formato xlsx"
         )
 
 
@@ -140,9 +140,9 @@ def report(
         errors.print("[red]El formato debe ser csv o xlsx[/red]")
         raise typer.Exit(ExitCode.USAGE)
     api = Api(load_settings())
-    url = f"{api.settings.service_url('intake')}/v1/nominas/{id_importacion}/errores"
+    url = f"{api.settings.service_url('intake')}/v1/nominas/{id_importacion}/errors"
     try:
-        response = api.http.get(url, params={"formato": formato})
+        response = api.http.get(url, params={"format": formato})
     except httpx.HTTPError as exc:
         errors.print(f"[red]No se pudo contactar el servicio de ingreso ({url}).[/red]")
         raise typer.Exit(ExitCode.UNAVAILABLE) from exc

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
@@ -34,6 +34,7 @@ from services.intake.nomina.validate import (
     check_rows,
 )
 from services.intake.representative import choose_representative
+from services.intake.schemas import ImportSummary, NominaError, NominaImportOut
 from shared.contracts.envelope import Envelope
 from shared.contracts.intake import (
     FamilyAssigned,
@@ -63,12 +64,52 @@ class ImportRequest:
     caseload_limit: int
 
 
+# Imports recorded before the HTTP surface spoke English stored their summary and errors
+# under these keys; they are read through this map, never rewritten.
+_STORED_SPANISH_KEYS = {
+    "archivo": "filename",
+    "anio": "cohort_year",
+    "filas": "rows",
+    "familias_importadas": "families_imported",
+    "familias_nuevas": "families_created",
+    "familias_actualizadas": "families_updated",
+    "familias_sin_cambios": "families_unchanged",
+    "familias_rechazadas": "families_rejected",
+    "familias_sin_asignar": "families_unassigned",
+    "asignaciones": "assignments",
+    "errores": "errors",
+    "errores_total": "error_count",
+    "advertencias": "warnings",
+    "fila": "line",
+    "columna": "column",
+    "valor": "value",
+    "motivo": "reason",
+    "id_familia": "family_code",
+}
+
+
+def stored_error(error: dict[str, Any]) -> NominaError:
+    return NominaError.model_validate(
+        {_STORED_SPANISH_KEYS.get(key, key): value for key, value in error.items()}
+    )
+
+
+def stored_summary(summary: dict[str, Any]) -> ImportSummary:
+    fields = {_STORED_SPANISH_KEYS.get(key, key): value for key, value in summary.items()}
+    fields["errors"] = [stored_error(error) for error in fields.get("errors", [])]
+    return ImportSummary.model_validate(fields)
+
+
 def content_hash(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def snapshot(people: Sequence[PersonRow]) -> dict[str, Any]:
-    """A family's data as the nómina gave it, in a form that compares and stores as JSON."""
+def snapshot(people: Sequence[PersonRow | Member]) -> dict[str, Any]:
+    """A family's data as the nómina gave it, in a form that compares and stores as JSON.
+
+    Stored in `FamilyVersion.snapshot` under the nómina's own (Spanish) names, and compared
+    with the next file's: a change of these keys would make every family look changed.
+    """
     return {
         "miembros": [
             {
@@ -77,7 +118,7 @@ def snapshot(people: Sequence[PersonRow]) -> dict[str, Any]:
                 "apellido_paterno": p.paternal_surname,
                 "apellido_materno": p.maternal_surname,
                 "sexo": p.sex,
-                "fecha_nacimiento": p.birth_date.isoformat(),
+                "fecha_nacimiento": p.birth_date.isoformat() if p.birth_date else None,
                 "parentesco": p.relation,
                 "jefe_hogar": p.is_household_head,
                 "direccion": p.address,
@@ -113,7 +154,7 @@ def _member_values(family_id: UUID, position: int, p: PersonRow) -> dict[str, An
 
 
 class NominaImporter:
-    async def run(self, session: AsyncSession, request: ImportRequest) -> dict[str, Any]:
+    async def run(self, session: AsyncSession, request: ImportRequest) -> NominaImportOut:
         digest = content_hash(request.content)
         previous = await session.scalar(
             select(NominaImport).where(
@@ -124,16 +165,16 @@ class NominaImporter:
             )
         )
         if previous is not None:
-            return {
-                **previous.summary,
-                "estado": "sin_cambios",
-                "id_importacion": str(previous.id),
-                "mensaje": (
+            earlier = stored_summary(previous.summary)
+            return NominaImportOut(
+                **earlier.model_copy(update={"families_imported": []}).model_dump(),
+                import_id=previous.id,
+                status="sin_cambios",
+                message=(
                     f"Este archivo ya fue importado el {previous.created_at:%d-%m-%Y}: "
                     "no se hizo ningún cambio"
                 ),
-                "familias_importadas": [],
-            }
+            )
         raw = read_nomina(request.content, request.filename)
         checked = check_rows(raw, today=request.today)
         existing = await self._existing_families(session, request, checked)
@@ -146,7 +187,7 @@ class NominaImporter:
             await self._record_import(
                 session, request, import_id, digest, "rechazada", checked, summary
             )
-            return {**summary, "estado": "rechazada", "id_importacion": str(import_id)}
+            return NominaImportOut(**summary.model_dump(), import_id=import_id, status="rechazada")
         # The import row first: families and versions refer to it.
         session.add(
             NominaImport(
@@ -171,17 +212,20 @@ class NominaImporter:
         summary = self._summary(
             request, checked, created=created, updated=updated, unchanged=unchanged
         )
-        summary["familias_sin_asignar"] = unassigned
-        summary["asignaciones"] = assigned
+        summary.families_unassigned = unassigned
+        summary.assignments = assigned
         if unassigned:
-            summary["advertencias"].append(
+            summary.warnings.append(
                 f"{len(unassigned)} familias quedaron sin Apoyo Familiar: no hay "
                 "profesionales con cupo en la comuna"
             )
         await session.execute(
             update(NominaImport)
             .where(NominaImport.id == import_id)
-            .values(summary=summary, errors=[e.__dict__ for e in checked.errors])
+            .values(
+                summary=summary.model_dump(mode="json"),
+                errors=[asdict(e) for e in checked.errors],
+            )
         )
         await record_audit(
             session,
@@ -193,7 +237,7 @@ class NominaImporter:
             actualizadas=len(updated),
             rechazadas=len(checked.rejected),
         )
-        return {**summary, "estado": "importada", "id_importacion": str(import_id)}
+        return NominaImportOut(**summary.model_dump(), import_id=import_id, status="importada")
 
     async def _existing_families(
         self, session: AsyncSession, request: ImportRequest, checked: CheckedFile
@@ -254,7 +298,7 @@ class NominaImporter:
             checked.errors.extend(errors)
             checked.rejected[draft.code] = errors
         checked.families = keep
-        checked.errors.sort(key=lambda e: (e.fila, e.columna))
+        checked.errors.sort(key=lambda e: (e.line, e.column))
 
     async def _write(
         self,
@@ -500,22 +544,25 @@ class NominaImporter:
         created: list[tuple[UUID, str]],
         updated: list[str],
         unchanged: list[str],
-    ) -> dict[str, Any]:
-        return {
-            "archivo": request.filename,
-            "comuna": request.comuna,
-            "anio": request.cohort_year,
-            "filas": checked.rows,
-            "familias_importadas": sorted([code for _, code in created] + updated),
-            "familias_nuevas": sorted(code for _, code in created),
-            "familias_actualizadas": sorted(updated),
-            "familias_sin_cambios": sorted(unchanged),
-            "familias_rechazadas": sorted(checked.rejected),
+    ) -> ImportSummary:
+        return ImportSummary(
+            filename=request.filename,
+            comuna=request.comuna,
+            cohort_year=request.cohort_year,
+            rows=checked.rows,
+            families_imported=sorted([code for _, code in created] + updated),
+            families_created=sorted(code for _, code in created),
+            families_updated=sorted(updated),
+            families_unchanged=sorted(unchanged),
+            families_rejected=sorted(checked.rejected),
             # The answer carries the first errors; the report download carries them all.
-            "errores": [e.__dict__ for e in checked.errors[:MAX_ERRORS_IN_SUMMARY]],
-            "errores_total": len(checked.errors),
-            "advertencias": list(checked.warnings),
-        }
+            errors=[
+                NominaError.model_validate(asdict(e))
+                for e in checked.errors[:MAX_ERRORS_IN_SUMMARY]
+            ],
+            error_count=len(checked.errors),
+            warnings=list(checked.warnings),
+        )
 
     async def _record_import(
         self,
@@ -525,7 +572,7 @@ class NominaImporter:
         digest: str,
         status: str,
         checked: CheckedFile,
-        summary: dict[str, Any],
+        summary: ImportSummary,
     ) -> None:
         session.add(
             NominaImport(
@@ -537,8 +584,8 @@ class NominaImporter:
                 accept_valid=request.accept_valid,
                 status=status,
                 rows=checked.rows,
-                summary=summary,
-                errors=[e.__dict__ for e in checked.errors],
+                summary=summary.model_dump(mode="json"),
+                errors=[asdict(e) for e in checked.errors],
                 created_by=request.actor,
             )
         )

@@ -1,12 +1,12 @@
-"""Intake's HTTP request and response bodies (Spanish field names: people type them)."""
+"""Intake's HTTP request and response bodies: English field names, Spanish descriptions."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from services.intake.relations import relation_code
 from shared.errors import ValidationFailed
@@ -17,20 +17,22 @@ class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     run: str = Field(min_length=3, max_length=14, examples=["12.345.678-5"])
-    nombres: str = Field(min_length=1, max_length=120)
-    apellido_paterno: str = Field(min_length=1, max_length=80)
-    apellido_materno: str | None = Field(None, max_length=80)
-    sexo: Literal["F", "M"] | None = None
-    fecha_nacimiento: date | None = None
-    parentesco: str | None = Field(None, max_length=40)
-    jefe_hogar: bool = False
+    given_names: str = Field(min_length=1, max_length=120)
+    paternal_surname: str = Field(min_length=1, max_length=80)
+    maternal_surname: str | None = Field(None, max_length=80)
+    sex: Literal["F", "M"] | None = None
+    birth_date: date | None = None
+    relation: str | None = Field(
+        None, max_length=40, description="Parentesco con la jefatura de hogar (p. ej. «Hija»)"
+    )
+    household_head: bool = False
 
     @field_validator("run")
     @classmethod
     def _valid_run(cls, value: str) -> str:
         return normalize_rut(value)
 
-    @field_validator("parentesco")
+    @field_validator("relation")
     @classmethod
     def _known_relation(cls, value: str | None) -> str | None:
         if value is None:
@@ -44,49 +46,50 @@ class MemberIn(BaseModel):
 class FamilyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id_familia: str | None = Field(
-        None, min_length=1, max_length=40, description="Identificador de la nómina"
+    family_code: str | None = Field(
+        None, min_length=1, max_length=40, description="Identificador de la nómina (id_familia)"
     )
     comuna: str = Field(min_length=1, max_length=80)
-    cohorte: int = Field(ge=2000, le=2100, description="Año de la nómina")
-    fecha_derivacion: date | None = None
-    miembros: list[MemberIn] = Field(min_length=1, max_length=30)
+    cohort_year: int = Field(ge=2000, le=2100, description="Año de la nómina")
+    referred_on: date | None = None
+    members: list[MemberIn] = Field(min_length=1, max_length=30)
 
 
 class MemberOut(BaseModel):
     run: str
-    run_formateado: str
-    nombres: str
-    apellido_paterno: str
-    apellido_materno: str | None
-    sexo: str | None
-    fecha_nacimiento: date | None
-    parentesco: str | None
-    jefe_hogar: bool
+    run_formatted: str
+    given_names: str
+    paternal_surname: str
+    maternal_surname: str | None
+    sex: str | None
+    birth_date: date | None
+    relation: str | None
+    relation_label: str | None
+    household_head: bool
 
 
 class RepresentativeOut(BaseModel):
     """The payee: `run` normalised (`12345678K`), the rule's reason or the operator's."""
 
     run: str
-    run_formateado: str
-    nombre: str
-    motivo: str
-    motivo_texto: str
-    justificacion: str | None
-    desde: date | None
+    run_formatted: str
+    name: str
+    reason: str
+    reason_label: str
+    justification: str | None
+    since: date | None
 
 
 class FamilyOut(BaseModel):
     id: UUID
-    id_familia: str
+    family_code: str
     comuna: str
-    cohorte: int
-    estado: str
+    cohort_year: int
+    status: str
     version: int
-    fecha_derivacion: date
-    miembros: list[MemberOut]
-    representante: RepresentativeOut | None
+    referred_on: date
+    members: list[MemberOut]
+    representative: RepresentativeOut | None
     apoyo_familiar_id: UUID | None
 
 
@@ -94,7 +97,7 @@ class RepresentativeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     run: str = Field(min_length=3, max_length=14, description="RUN de un integrante adulto")
-    justificacion: str = Field(min_length=10, max_length=1000)
+    justification: str = Field(min_length=10, max_length=1000)
 
     @field_validator("run")
     @classmethod
@@ -106,8 +109,58 @@ class AssignmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     staff_id: UUID
-    motivo: str = Field(min_length=5, max_length=500)
+    reason: str = Field(min_length=5, max_length=500)
 
 
 def member_out(run: str, **fields: object) -> MemberOut:
-    return MemberOut.model_validate({"run": run, "run_formateado": format_rut(run), **fields})
+    return MemberOut.model_validate({"run": run, "run_formatted": format_rut(run), **fields})
+
+
+ImportStatus = Literal["importada", "sin_cambios", "rechazada"]
+
+
+class NominaError(BaseModel):
+    """One problem of one row: `column` is the file's column name, `value` is masked."""
+
+    line: int
+    column: str
+    value: str
+    reason: str
+    family_code: str | None = None
+
+
+class ImportSummary(BaseModel):
+    """What an import did, as stored with it (`NominaImport.summary`)."""
+
+    filename: str
+    comuna: str
+    cohort_year: int
+    rows: int
+    families_imported: list[str]
+    families_created: list[str]
+    families_updated: list[str]
+    families_unchanged: list[str]
+    families_rejected: list[str]
+    families_unassigned: list[str] = Field(default_factory=list)
+    assignments: dict[str, int] = Field(
+        default_factory=dict, description="Familias nuevas asignadas, por Apoyo Familiar"
+    )
+    errors: list[NominaError] = Field(description="Los primeros errores; el informe los trae todos")
+    error_count: int
+    warnings: list[str]
+
+
+class NominaImportOut(ImportSummary):
+    import_id: UUID
+    status: ImportStatus
+    message: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def error_report_url(self) -> str:
+        return f"/v1/nominas/{self.import_id}/errors"
+
+
+class NominaImportRecord(NominaImportOut):
+    recorded_by: str
+    recorded_at: datetime

@@ -9,7 +9,7 @@ from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.caseload import balance
-from services.intake.importer import PRODUCER, caseload_capacities
+from services.intake.importer import PRODUCER, caseload_capacities, snapshot
 from services.intake.models import Assignment, Family, FamilyVersion, Member, Staff
 from services.intake.repository import families as repository
 from services.intake.representative import ADULT_AGE, age_on, choose_representative
@@ -32,30 +32,32 @@ class IntakeService:
         caseload_limit: int,
     ) -> Family:
         """Register one referred family by hand and announce it, in one transaction."""
-        runs = [member.run for member in data.miembros]
+        runs = [member.run for member in data.members]
         if len(set(runs)) != len(runs):
             raise ValidationFailed("Una persona aparece dos veces en la familia")
         family_id = uuid4()
-        family_code = data.id_familia or f"F-{str(family_id)[:8].upper()}"
-        existing = await repository.find_by_code(session, data.comuna, data.cohorte, family_code)
+        family_code = data.family_code or f"F-{str(family_id)[:8].upper()}"
+        existing = await repository.find_by_code(
+            session, data.comuna, data.cohort_year, family_code
+        )
         if existing is not None:
             raise Conflict(
                 f"La familia {family_code} ya está registrada en {data.comuna} "
-                f"para la nómina {data.cohorte}",
+                f"para la nómina {data.cohort_year}",
                 family_id=str(existing.id),
             )
         active = await repository.active_families_of(session, runs)
         if active:
             raise Conflict(
                 "Una de las personas ya participa activamente en otra familia",
-                cantidad=len(active),
+                count=len(active),
             )
         family = Family(
             id=family_id,
             family_code=family_code,
             comuna=data.comuna,
-            cohort_year=data.cohorte,
-            referred_on=data.fecha_derivacion or today,
+            cohort_year=data.cohort_year,
+            referred_on=data.referred_on or today,
             created_by=actor,
             version=1,
         )
@@ -63,15 +65,15 @@ class IntakeService:
             Member(
                 position=position,
                 run=member.run,
-                given_names=member.nombres,
-                paternal_surname=member.apellido_paterno,
-                maternal_surname=member.apellido_materno,
-                sex=member.sexo,
-                birth_date=member.fecha_nacimiento,
-                relation=member.parentesco,
-                is_household_head=member.jefe_hogar,
+                given_names=member.given_names,
+                paternal_surname=member.paternal_surname,
+                maternal_surname=member.maternal_surname,
+                sex=member.sex,
+                birth_date=member.birth_date,
+                relation=member.relation,
+                is_household_head=member.household_head,
             )
-            for position, member in enumerate(data.miembros)
+            for position, member in enumerate(data.members)
         ]
         choice = choose_representative(family.members, today)
         if choice is not None:
@@ -84,7 +86,7 @@ class IntakeService:
                 family_id=family_id,
                 version=1,
                 change="creada",
-                snapshot={"miembros": [m.model_dump(mode="json") for m in data.miembros]},
+                snapshot=snapshot(family.members),
                 created_by=actor,
             )
         )

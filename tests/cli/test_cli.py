@@ -64,7 +64,7 @@ async def test_familia_ver_shows_the_phase_and_timeline(system: LocalStack) -> N
             f"{system.settings.service_url('intake')}/v1/families", json=payload
         )
     assert created.status_code == 201, created.text
-    run = payload["miembros"][1]["run"]  # any member finds the family
+    run = payload["members"][1]["run"]  # any member finds the family
 
     async def shown() -> dict[str, Any]:
         result = familias(system.settings, "familia", "ver", run, "--json")
@@ -75,13 +75,13 @@ async def test_familia_ver_shows_the_phase_and_timeline(system: LocalStack) -> N
     report = await eventually(
         shown, until=lambda r: r["proceso"] and r["proceso"]["phase"] == "contacto", timeout=60
     )
-    assert report["id_familia"] == payload["id_familia"]
+    assert report["family_code"] == payload["family_code"]
     kinds = [entry["kind"] for entry in report["linea_de_tiempo"]]
     assert {"derivacion", "expediente", "fase"} <= set(kinds)
 
     human = familias(system.settings, "familia", "ver", run)
     assert human.returncode == 0
-    assert payload["id_familia"] in human.stdout
+    assert payload["family_code"] in human.stdout
     assert "Línea de tiempo" in human.stdout
 
 
@@ -110,9 +110,9 @@ async def test_nomina_importar_starts_one_lifecycle_per_family_and_a_second_run_
     first = familias(system.settings, *args, "--json")
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
-    assert summary["familias_importadas"] == [f"CON-2026-000{n}" for n in range(1, 6)]
-    assert summary["familias_rechazadas"] == []
-    assert summary["errores"] == []
+    assert summary["families_imported"] == [f"CON-2026-000{n}" for n in range(1, 6)]
+    assert summary["families_rejected"] == []
+    assert summary["errors"] == []
 
     async def phases() -> list[str | None]:
         found = []
@@ -126,9 +126,9 @@ async def test_nomina_importar_starts_one_lifecycle_per_family_and_a_second_run_
 
     shown = familias(system.settings, "familia", "ver", "13.987.654-7", "--json")
     report = json.loads(shown.stdout)
-    assert report["id_familia"] == "CON-2026-0002"
-    assert report["representante"]["run"] == "139876547"
-    assert report["representante"]["motivo"] == "madre"
+    assert report["family_code"] == "CON-2026-0002"
+    assert report["representative"]["run"] == "139876547"
+    assert report["representative"]["reason"] == "madre"
 
     second = familias(system.settings, *args)
     assert second.returncode == 0
@@ -149,14 +149,14 @@ def test_nomina_importar_with_bad_rows_reports_them_and_exits_refused(
     )  # fmt: skip
     assert result.returncode == 4
     report = json.loads(result.stdout)
-    assert report["familias_rechazadas"] == ["MAL-2026-0001"]
-    assert report["errores"][0]["fila"] == 2
-    assert report["errores"][0]["columna"] == "run"
-    assert report["errores"][0]["valor"] == "**.***.567-5"
+    assert report["families_rejected"] == ["MAL-2026-0001"]
+    assert report["errors"][0]["line"] == 2
+    assert report["errors"][0]["column"] == "run"
+    assert report["errors"][0]["value"] == "**.***.567-5"
 
     saved = tmp_path / "errores.xlsx"
     download = familias(
-        system.settings, "nomina", "informe", report["id_importacion"], "--formato", "xlsx",
+        system.settings, "nomina", "informe", report["import_id"], "--formato", "xlsx",
         "-o", str(saved),
     )  # fmt: skip
     assert download.returncode == 0, download.stderr
@@ -173,7 +173,7 @@ async def test_operators_decide_through_the_cli_and_illegal_steps_are_refused(
             f"{system.settings.service_url('intake')}/v1/families", json=payload
         )
     assert created.status_code == 201, created.text
-    run = payload["miembros"][0]["run"]
+    run = payload["members"][0]["run"]
 
     async def phase() -> str | None:
         report = json.loads(familias(system.settings, "familia", "ver", run, "--json").stdout)
@@ -210,7 +210,7 @@ async def test_operators_decide_through_the_cli_and_illegal_steps_are_refused(
             response = await http.get(
                 f"{system.settings.service_url('intake')}/v1/families/{created.json()['id']}"
             )
-        return str(response.json()["estado"])
+        return str(response.json()["status"])
 
     await eventually(intake_state, until=lambda s: s == "closed", timeout=30)
     report = json.loads(familias(system.settings, "familia", "ver", run, "--json").stdout)
@@ -228,7 +228,7 @@ async def test_a_professional_records_the_facts_with_the_cli_and_the_process_fol
             f"{system.settings.service_url('intake')}/v1/families", json=payload
         )
     assert created.status_code == 201, created.text
-    run = payload["miembros"][0]["run"]
+    run = payload["members"][0]["run"]
 
     async def phase() -> str | None:
         report = json.loads(familias(system.settings, "familia", "ver", run, "--json").stdout)

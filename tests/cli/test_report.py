@@ -78,7 +78,7 @@ def test_reports_come_out_as_csv_on_stdout_and_as_files(system: LocalStack, tmp_
         "Familias",
         "1",
     ] in rows
-    assert all(member["run"] not in text for member in payload["miembros"])
+    assert all(member["run"] not in text for member in payload["members"])
 
     args = ("reporte", "transparencia", "--anio", year, "--comuna", comuna, "--formato", "pdf")
     saved = familias(system.settings, *args, cwd=tmp_path)

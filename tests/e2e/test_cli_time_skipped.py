@@ -160,7 +160,7 @@ async def test_two_sample_families_to_cumplimiento_and_abandono_with_the_cli_alo
         system, "nomina", "importar", str(SAMPLE), "--comuna", "Conchalí", "--anio", "2026",
         "--json",
     )  # fmt: skip
-    assert json.loads(imported.stdout)["familias_importadas"] == [
+    assert json.loads(imported.stdout)["families_imported"] == [
         f"CON-2026-000{n}" for n in range(1, 6)
     ]
     for run in (COMPLETES, ABANDONS):

@@ -100,7 +100,7 @@ async def test_a_family_reaches_the_external_stream_through_the_external_databas
             message = await eventually(lambda: subscription.next_msg(timeout=5), timeout=30)
             event = Envelope.model_validate_json(message.data)
             assert event.subject == "intake.evt.v1.family.referred"
-            assert event.data["family_code"] == payload["id_familia"]
+            assert event.data["family_code"] == payload["family_code"]
             await subscription.unsubscribe()
         finally:
             stop.set()
@@ -110,7 +110,7 @@ async def test_a_family_reaches_the_external_stream_through_the_external_databas
     database = await asyncpg.connect(asyncpg_dsn(external.service_database_url("intake")))
     try:
         stored = await database.fetchval(
-            "SELECT count(*) FROM families WHERE family_code = $1", payload["id_familia"]
+            "SELECT count(*) FROM families WHERE family_code = $1", payload["family_code"]
         )
         assert stored == 1
     finally:

@@ -23,24 +23,24 @@ def family_payload(
     people = [
         {
             "run": random_rut(),
-            "nombres": "Ana María",
-            "apellido_paterno": "González",
-            "apellido_materno": "Muñoz",
-            "sexo": "F",
-            "fecha_nacimiento": "1985-03-14",
-            "parentesco": "jefa_hogar",
-            "jefe_hogar": True,
+            "given_names": "Ana María",
+            "paternal_surname": "González",
+            "maternal_surname": "Muñoz",
+            "sex": "F",
+            "birth_date": "1985-03-14",
+            "relation": "jefa_hogar",
+            "household_head": True,
         }
     ]
     people += [
         {
             "run": random_rut(),
-            "nombres": f"Hijo {i}",
-            "apellido_paterno": "González",
-            "sexo": "M",
-            "fecha_nacimiento": "2014-07-01",
-            "parentesco": "hijo",
+            "given_names": f"Hijo {i}",
+            "paternal_surname": "González",
+            "sex": "M",
+            "birth_date": "2014-07-01",
+            "relation": "hijo",
         }
         for i in range(1, members)
     ]
-    return {"id_familia": code, "comuna": comuna, "cohorte": cohort, "miembros": people}
+    return {"family_code": code, "comuna": comuna, "cohort_year": cohort, "members": people}

@@ -44,11 +44,11 @@ class IntakeFamily:
 
     @property
     def persons(self) -> int:
-        return len(self.payload["miembros"])
+        return len(self.payload["members"])
 
     @property
     def runs(self) -> list[str]:
-        return [m["run"] for m in self.payload["miembros"]]
+        return [m["run"] for m in self.payload["members"]]
 
     @property
     def rut_forms(self) -> list[str]:
@@ -61,8 +61,9 @@ class IntakeFamily:
 
     @property
     def names(self) -> list[str]:
-        return [f"{m['nombres']} {m['apellido_paterno']}" for m in self.payload["miembros"]] + [
-            m["apellido_paterno"] for m in self.payload["miembros"]
+        members = self.payload["members"]
+        return [f"{m['given_names']} {m['paternal_surname']}" for m in members] + [
+            m["paternal_surname"] for m in members
         ]
 
 
@@ -75,9 +76,9 @@ async def refer(
     surname: str = "González",
 ) -> IntakeFamily:
     payload = family_payload(members=members, comuna=comuna, cohort=on.year)
-    payload["fecha_derivacion"] = on.isoformat()
-    for member in payload["miembros"]:
-        member["apellido_paterno"] = surname
+    payload["referred_on"] = on.isoformat()
+    for member in payload["members"]:
+        member["paternal_surname"] = surname
     response = await intake.post("/v1/families", json=payload, headers=AFI)
     assert response.status_code == 201, response.text
     return IntakeFamily(id=response.json()["id"], payload=payload, referred_on=on)
@@ -97,25 +98,25 @@ async def contact(
     located: bool = True,
 ) -> None:
     result = "localizada" if located else "no_localizada"
-    await _post(intake, family, "contactos", {"fecha": on.isoformat(), "canal": channel,
-                                               "resultado": result})  # fmt: skip
+    await _post(intake, family, "contacts", {"attempted_on": on.isoformat(), "channel": channel,
+                                              "result": result})  # fmt: skip
 
 
 async def invite(
     intake: httpx.AsyncClient, family: IntakeFamily, *, on: date = TODAY, accepts: bool = True
 ) -> None:
     body: dict[str, Any] = {
-        "fecha": on.isoformat(),
-        "resultado": "acepta" if accepts else "rechaza",
+        "invited_on": on.isoformat(),
+        "result": "acepta" if accepts else "rechaza",
     }
     if not accepts:
-        body["motivo"] = "No desea participar"
-    await _post(intake, family, "invitacion", body)
+        body["reason"] = "No desea participar"
+    await _post(intake, family, "invitation", body)
 
 
 async def commit(intake: httpx.AsyncClient, family: IntakeFamily, *, on: date = TODAY) -> None:
-    await _post(intake, family, "compromiso", {"fecha_firma": on.isoformat(),
-                                                "documento": "carta.pdf"})  # fmt: skip
+    await _post(intake, family, "commitment", {"signed_on": on.isoformat(),
+                                                "document": "carta.pdf"})  # fmt: skip
 
 
 async def close(bus: Bus, family: IntakeFamily, cause: ExitCause, *, on: date = TODAY) -> None:

@@ -27,7 +27,7 @@ async def running_family(system: LocalStack, comuna: str) -> dict[str, Any]:
         intake = system.settings.service_url("intake")
         staff = await http.post(
             f"{intake}/v1/staff",
-            json={"run": random_rut(), "nombre": "Paula Apoyo", "rol": "apoyo_familiar",
+            json={"run": random_rut(), "name": "Paula Apoyo", "role": "apoyo_familiar",
                   "comuna": comuna},
         )  # fmt: skip
         assert staff.status_code == 201, staff.text
@@ -68,7 +68,7 @@ async def test_an_operator_finds_a_family_reads_its_timeline_and_acts_on_it(
     comuna = f"UI {uuid4().hex[:6]}"
     family = await running_family(system, comuna)
     base = system.settings.service_url("supervision")
-    representative = family["representante"]
+    representative = family["representative"]
     page = await context.new_page()
 
     await page.goto(base + "/")
@@ -79,13 +79,13 @@ async def test_an_operator_finds_a_family_reads_its_timeline_and_acts_on_it(
     compact = representative["run"].lower()
     await page.get_by_label("Buscar una familia por RUT, nombre o identificador").fill(compact)
     await page.keyboard.press("Enter")
-    await page.get_by_role("link", name=family["id_familia"]).click()
+    await page.get_by_role("link", name=family["family_code"]).click()
 
     await expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Familia {family['id_familia']}"
+        f"Familia {family['family_code']}"
     )
     await expect(page.get_by_text("Paula Apoyo")).to_be_visible()
-    await expect(page.get_by_text(representative["run_formateado"]).first).to_be_visible()
+    await expect(page.get_by_text(representative["run_formatted"]).first).to_be_visible()
     timeline = page.locator("ol.linea > li")
     await expect(timeline.first).to_be_visible()
     assert await timeline.count() >= 3

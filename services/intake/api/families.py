@@ -34,38 +34,39 @@ def representative_out(family: Family) -> RepresentativeOut | None:
         return None
     return RepresentativeOut(
         run=member.run,
-        run_formateado=format_rut(member.run),
-        nombre=f"{member.given_names} {member.paternal_surname}",
-        motivo=family.representative_reason,
-        motivo_texto=REASONS.get(family.representative_reason, family.representative_reason),
-        justificacion=family.representative_justification,
-        desde=family.representative_since,
+        run_formatted=format_rut(member.run),
+        name=f"{member.given_names} {member.paternal_surname}",
+        reason=family.representative_reason,
+        reason_label=REASONS.get(family.representative_reason, family.representative_reason),
+        justification=family.representative_justification,
+        since=family.representative_since,
     )
 
 
 def family_out(family: Family) -> FamilyOut:
     return FamilyOut(
         id=family.id,
-        id_familia=family.family_code,
+        family_code=family.family_code,
         comuna=family.comuna,
-        cohorte=family.cohort_year,
-        estado=family.status,
+        cohort_year=family.cohort_year,
+        status=family.status,
         version=family.version,
-        fecha_derivacion=family.referred_on,
-        miembros=[
+        referred_on=family.referred_on,
+        members=[
             member_out(
                 m.run,
-                nombres=m.given_names,
-                apellido_paterno=m.paternal_surname,
-                apellido_materno=m.maternal_surname,
-                sexo=m.sex,
-                fecha_nacimiento=m.birth_date,
-                parentesco=relation_label(m.relation) if m.relation else None,
-                jefe_hogar=m.is_household_head,
+                given_names=m.given_names,
+                paternal_surname=m.paternal_surname,
+                maternal_surname=m.maternal_surname,
+                sex=m.sex,
+                birth_date=m.birth_date,
+                relation=m.relation,
+                relation_label=relation_label(m.relation) if m.relation else None,
+                household_head=m.is_household_head,
             )
             for m in family.members
         ],
-        representante=representative_out(family),
+        representative=representative_out(family),
         apoyo_familiar_id=family.apoyo_familiar_id,
     )
 
@@ -113,7 +114,7 @@ def _folded(text: str) -> str:
 async def find_families(
     db: Session,
     q: Annotated[str, Query(min_length=2, max_length=120)],
-    limite: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[FamilyOut]:
     """RUT exact after normalising; otherwise name substring, case and accent blind.
 
@@ -121,7 +122,7 @@ async def find_families(
     """
     q = " ".join(q.split())
     if is_valid_rut(q):
-        return [family_out(f) for f in await intake_service.find_by_run(db, q)][:limite]
+        return [family_out(f) for f in await intake_service.find_by_run(db, q)][:limit]
     literal = _folded(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     full_name = func.concat_ws(
         " ", Member.given_names, Member.paternal_surname, Member.maternal_surname
@@ -136,7 +137,7 @@ async def find_families(
         select(Family)
         .where(Family.id.in_(ids))
         .order_by(Family.cohort_year.desc(), Family.family_code)
-        .limit(limite)
+        .limit(limit)
     )
     return [family_out(f) for f in families]
 
@@ -154,7 +155,7 @@ async def search_families(
 
 
 @router.put(
-    "/families/{family_id}/representante",
+    "/families/{family_id}/representative",
     summary="Designar otro representante (titular), con justificación",
     responses={409: {"description": "Ya es la representante"}},
 )
@@ -162,23 +163,23 @@ async def set_representative(
     family_id: UUID, body: RepresentativeIn, db: Session, rt: Runtime, actor: Actor = "sistema"
 ) -> FamilyOut:
     family = await intake_service.choose_representative(
-        db, family_id, body.run, body.justificacion, actor=actor, today=_today(rt)
+        db, family_id, body.run, body.justification, actor=actor, today=_today(rt)
     )
     return family_out(family)
 
 
 @router.post(
-    "/families/{family_id}/asignacion",
+    "/families/{family_id}/assignment",
     summary="Reasignar la familia a otro Apoyo Familiar, con motivo",
 )
 async def reassign(
     family_id: UUID, body: AssignmentIn, db: Session, actor: Actor = "sistema"
 ) -> FamilyOut:
-    family = await intake_service.reassign(db, family_id, body.staff_id, body.motivo, actor=actor)
+    family = await intake_service.reassign(db, family_id, body.staff_id, body.reason, actor=actor)
     return family_out(family)
 
 
-@router.get("/families/{family_id}/versiones", summary="Versiones de la familia, por nómina")
+@router.get("/families/{family_id}/versions", summary="Versiones de la familia, por nómina")
 async def versions(family_id: UUID, db: Session) -> list[dict[str, Any]]:
     await intake_service.get_family(db, family_id)
     rows = await db.scalars(
@@ -189,11 +190,11 @@ async def versions(family_id: UUID, db: Session) -> list[dict[str, Any]]:
     return [
         {
             "version": v.version,
-            "cambio": v.change,
-            "id_importacion": str(v.import_id) if v.import_id else None,
-            "fecha": v.created_at.isoformat(),
-            "por": v.created_by,
-            "integrantes": len(v.snapshot.get("miembros", [])),
+            "change": v.change,
+            "import_id": str(v.import_id) if v.import_id else None,
+            "recorded_at": v.created_at.isoformat(),
+            "recorded_by": v.created_by,
+            "member_count": len(v.snapshot.get("miembros", [])),
         }
         for v in rows
     ]

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from services.intake.importer import ImportRequest, nomina_importer
+from services.intake.importer import ImportRequest, nomina_importer, stored_error, stored_summary
 from services.intake.models import NominaImport
 from services.intake.nomina.reader import MAX_BYTES
+from services.intake.schemas import NominaImportOut, NominaImportRecord
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.http.deps import Actor, Runtime, Session
 from shared.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
 
 router = APIRouter(prefix="/v1/nominas", tags=["nóminas"])
 
-ERROR_COLUMNS = ("fila", "columna", "valor", "motivo", "id_familia")
 ERROR_HEADERS = ("Fila", "Columna", "Valor (enmascarado)", "Motivo", "ID familia")
 
 
@@ -28,34 +28,42 @@ ERROR_HEADERS = ("Fila", "Columna", "Valor (enmascarado)", "Motivo", "ID familia
     summary="Importar una nómina de derivación (CSV, XLSX o JSON)",
     status_code=status.HTTP_201_CREATED,
     responses={
-        200: {"description": "El mismo archivo ya estaba importado: no se hizo ningún cambio"},
-        422: {"description": "Archivo rechazado: el informe de errores viene en la respuesta"},
+        200: {
+            "model": NominaImportOut,
+            "description": "El mismo archivo ya estaba importado: no se hizo ningún cambio",
+        },
+        422: {
+            "model": NominaImportOut,
+            "description": "Archivo rechazado: el informe de errores viene en la respuesta",
+        },
     },
 )
 async def import_nomina(
     db: Session,
     rt: Runtime,
-    archivo: Annotated[UploadFile, File(description="Nómina: .csv, .xlsx o .json")],
+    response: Response,
+    file: Annotated[UploadFile, File(description="Nómina: .csv, .xlsx o .json")],
     comuna: Annotated[str, Form(min_length=1, max_length=80)],
-    anio: Annotated[int, Form(ge=2000, le=2100, description="Año de la nómina")],
-    aceptar_validas: Annotated[
+    cohort_year: Annotated[int, Form(ge=2000, le=2100, description="Año de la nómina")],
+    accept_valid: Annotated[
         bool, Form(description="Importar las familias sin errores aunque otras los tengan")
     ] = False,
     actor: Actor = "sistema",
-) -> JSONResponse:
-    content = await archivo.read(MAX_BYTES + 1)
+) -> NominaImportOut:
+    content = await file.read(MAX_BYTES + 1)
     if len(content) > MAX_BYTES:
         raise ValidationFailed(f"El archivo supera el máximo de {MAX_BYTES // 2**20} MB")
     # One import at a time per comuna and year: versions and caseloads stay consistent.
     await db.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"nomina:{comuna}:{anio}"}
+        text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+        {"key": f"nomina:{comuna}:{cohort_year}"},
     )
     request = ImportRequest(
         content=content,
-        filename=archivo.filename or "nomina",
+        filename=file.filename or "nomina",
         comuna=" ".join(comuna.split()),
-        cohort_year=anio,
-        accept_valid=aceptar_validas,
+        cohort_year=cohort_year,
+        accept_valid=accept_valid,
         actor=actor,
         today=rt.today(),
         caseload_limit=rt.settings.caseload_max_active,
@@ -64,9 +72,8 @@ async def import_nomina(
         summary = await nomina_importer.run(db, request)
     except IntegrityError as exc:
         raise Conflict("Este archivo se está importando en este momento; reintente") from exc
-    summary["informe_errores"] = f"/v1/nominas/{summary['id_importacion']}/errores"
-    code = {"importada": 201, "sin_cambios": 200, "rechazada": 422}[summary["estado"]]
-    return JSONResponse(summary, status_code=code)
+    response.status_code = {"importada": 201, "sin_cambios": 200, "rechazada": 422}[summary.status]
+    return summary
 
 
 async def _import(db: Session, import_id: UUID) -> NominaImport:
@@ -77,19 +84,19 @@ async def _import(db: Session, import_id: UUID) -> NominaImport:
 
 
 @router.get("/{import_id}", summary="Resultado de una importación")
-async def get_import(import_id: UUID, db: Session) -> dict[str, Any]:
+async def get_import(import_id: UUID, db: Session) -> NominaImportRecord:
     found = await _import(db, import_id)
-    return {
-        **found.summary,
-        "id_importacion": str(found.id),
-        "estado": found.status,
-        "importada_por": found.created_by,
-        "fecha": found.created_at.isoformat(),
-    }
+    return NominaImportRecord(
+        **stored_summary(found.summary).model_dump(),
+        import_id=found.id,
+        status=found.status,
+        recorded_by=found.created_by,
+        recorded_at=found.created_at,
+    )
 
 
 @router.get(
-    "/{import_id}/errores",
+    "/{import_id}/errors",
     summary="Informe de errores de una importación (CSV o XLSX)",
     response_class=Response,
     responses={200: {"content": {CSV_MEDIA_TYPE: {}, XLSX_MEDIA_TYPE: {}}}},
@@ -97,18 +104,19 @@ async def get_import(import_id: UUID, db: Session) -> dict[str, Any]:
 async def download_errors(
     import_id: UUID,
     db: Session,
-    formato: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
+    file_format: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv",
 ) -> Response:
     found = await _import(db, import_id)
-    rows = [[error.get(c) for c in ERROR_COLUMNS] for error in found.errors]
+    errors = [stored_error(error) for error in found.errors]
+    rows = [[e.line, e.column, e.value, e.reason, e.family_code] for e in errors]
     stem = f"errores-nomina-{found.comuna}-{found.cohort_year}-{str(found.id)[:8]}"
     safe_stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)
-    if formato == "xlsx":
+    if file_format == "xlsx":
         body, media = to_xlsx(ERROR_HEADERS, rows, title="Errores"), XLSX_MEDIA_TYPE
     else:
         body, media = to_csv(ERROR_HEADERS, rows), CSV_MEDIA_TYPE
     return Response(
         body,
         media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{safe_stem}.{formato}"'},
+        headers={"Content-Disposition": f'attachment; filename="{safe_stem}.{file_format}"'},
     )

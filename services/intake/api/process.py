@@ -38,39 +38,39 @@ IdempotencyKey = Annotated[
 class ContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    fecha: date
-    canal: process.Channel
-    resultado: process.ContactResult
-    observaciones: str | None = Field(None, max_length=2000)
+    attempted_on: date
+    channel: process.Channel
+    result: process.ContactResult
+    notes: str | None = Field(None, max_length=2000)
 
 
 class ContactOut(BaseModel):
     id: UUID
-    fecha: date
-    canal: str
-    resultado: str
-    observaciones: str | None
-    registrado_por: str
+    attempted_on: date
+    channel: str
+    result: str
+    notes: str | None
+    recorded_by: str
 
 
 class InvitationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    fecha: date
-    resultado: Literal["acepta", "rechaza"]
-    motivo: str | None = Field(None, max_length=500)
+    invited_on: date
+    result: Literal["acepta", "rechaza"]
+    reason: str | None = Field(None, max_length=500)
 
 
 class CommitmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    fecha_firma: date
-    documento: str = Field(
+    signed_on: date
+    document: str = Field(
         min_length=3, max_length=300, description="Referencia al documento escaneado"
     )
-    run_firmante: str | None = Field(None, min_length=3, max_length=14)
+    signer_run: str | None = Field(None, min_length=3, max_length=14)
 
-    @field_validator("run_firmante")
+    @field_validator("signer_run")
     @classmethod
     def _valid_run(cls, value: str | None) -> str | None:
         return normalize_rut(value) if value else None
@@ -79,8 +79,8 @@ class CommitmentIn(BaseModel):
 class MoveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    comuna_destino: str = Field(min_length=1, max_length=80)
-    fecha: date
+    to_comuna: str = Field(min_length=1, max_length=80)
+    moved_on: date
 
 
 class ProcessOut(BaseModel):
@@ -88,14 +88,14 @@ class ProcessOut(BaseModel):
 
     id: UUID
     comuna: str
-    estado: str
-    localizada_el: date | None
-    invitada_el: date | None
-    acepta: bool | None
-    motivo_rechazo: str | None
-    compromiso_firmado_el: date | None
-    documento_compromiso: str | None
-    causal_egreso: str | None
+    status: str
+    located_on: date | None
+    invited_on: date | None
+    accepted: bool | None
+    rejection_reason: str | None
+    committed_on: date | None
+    commitment_document: str | None
+    exit_cause: str | None
 
 
 def _today(rt: Runtime) -> date:
@@ -128,19 +128,19 @@ async def _process_out(db: Session, family_id: UUID) -> ProcessOut:
     return ProcessOut(
         id=family.id,
         comuna=family.comuna,
-        estado=family.status,
-        localizada_el=family.located_on,
-        invitada_el=family.invited_on,
-        acepta=family.invitation_accepted,
-        motivo_rechazo=family.invitation_reason,
-        compromiso_firmado_el=family.committed_on,
-        documento_compromiso=family.commitment_document,
-        causal_egreso=family.exit_cause,
+        status=family.status,
+        located_on=family.located_on,
+        invited_on=family.invited_on,
+        accepted=family.invitation_accepted,
+        rejection_reason=family.invitation_reason,
+        committed_on=family.committed_on,
+        commitment_document=family.commitment_document,
+        exit_cause=family.exit_cause,
     )
 
 
 @router.post(
-    "/contactos", status_code=status.HTTP_201_CREATED, summary="Registrar un intento de contacto"
+    "/contacts", status_code=status.HTTP_201_CREATED, summary="Registrar un intento de contacto"
 )
 async def add_contact(
     family_id: UUID,
@@ -155,10 +155,10 @@ async def add_contact(
         attempt = await process.record_contact(
             db,
             family_id,
-            attempted_on=body.fecha,
-            channel=body.canal,
-            result=body.resultado,
-            notes=body.observaciones,
+            attempted_on=body.attempted_on,
+            channel=body.channel,
+            result=body.result,
+            notes=body.notes,
             actor=actor,
             today=_today(rt),
         )
@@ -170,15 +170,15 @@ async def add_contact(
 def _contact_out(attempt: ContactAttempt) -> ContactOut:
     return ContactOut(
         id=attempt.id,
-        fecha=attempt.attempted_on,
-        canal=attempt.channel,
-        resultado=attempt.result,
-        observaciones=attempt.notes,
-        registrado_por=attempt.recorded_by,
+        attempted_on=attempt.attempted_on,
+        channel=attempt.channel,
+        result=attempt.result,
+        notes=attempt.notes,
+        recorded_by=attempt.recorded_by,
     )
 
 
-@router.get("/contactos", summary="Intentos de contacto de la familia")
+@router.get("/contacts", summary="Intentos de contacto de la familia")
 async def list_contacts(family_id: UUID, db: Session) -> list[ContactOut]:
     await process.load_family(db, family_id, lock=False)
     rows = await db.scalars(
@@ -189,7 +189,7 @@ async def list_contacts(family_id: UUID, db: Session) -> list[ContactOut]:
     return [_contact_out(a) for a in rows]
 
 
-@router.post("/invitacion", summary="Registrar el resultado de la invitación")
+@router.post("/invitation", summary="Registrar el resultado de la invitación")
 async def invite(
     family_id: UUID,
     body: InvitationIn,
@@ -203,9 +203,9 @@ async def invite(
         await process.record_invitation(
             db,
             family_id,
-            invited_on=body.fecha,
-            accepted=body.resultado == "acepta",
-            reason=body.motivo,
+            invited_on=body.invited_on,
+            accepted=body.result == "acepta",
+            reason=body.reason,
             actor=actor,
             today=_today(rt),
         )
@@ -214,7 +214,7 @@ async def invite(
     return await _once(db, key, f"invitacion:{family_id}", body, ProcessOut, apply, response)
 
 
-@router.post("/compromiso", summary="Registrar la carta de compromiso firmada")
+@router.post("/commitment", summary="Registrar la carta de compromiso firmada")
 async def commit(
     family_id: UUID,
     body: CommitmentIn,
@@ -228,9 +228,9 @@ async def commit(
         await process.record_commitment(
             db,
             family_id,
-            signed_on=body.fecha_firma,
-            signer_run=body.run_firmante,
-            document_ref=body.documento,
+            signed_on=body.signed_on,
+            signer_run=body.signer_run,
+            document_ref=body.document,
             actor=actor,
             today=_today(rt),
         )
@@ -239,7 +239,7 @@ async def commit(
     return await _once(db, key, f"compromiso:{family_id}", body, ProcessOut, apply, response)
 
 
-@router.post("/traslado", summary="Registrar el traslado de la familia a otra comuna")
+@router.post("/move", summary="Registrar el traslado de la familia a otra comuna")
 async def move(
     family_id: UUID,
     body: MoveIn,
@@ -253,8 +253,8 @@ async def move(
         await process.record_move(
             db,
             family_id,
-            to_comuna=body.comuna_destino,
-            moved_on=body.fecha,
+            to_comuna=body.to_comuna,
+            moved_on=body.moved_on,
             actor=actor,
             today=_today(rt),
         )
@@ -263,6 +263,6 @@ async def move(
     return await _once(db, key, f"traslado:{family_id}", body, ProcessOut, apply, response)
 
 
-@router.get("/proceso", summary="Contacto, invitación, compromiso y egreso de la familia")
+@router.get("/process", summary="Contacto, invitación, compromiso y egreso de la familia")
 async def process_state(family_id: UUID, db: Session) -> ProcessOut:
     return await _process_out(db, family_id)

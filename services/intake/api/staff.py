@@ -30,11 +30,11 @@ class StaffIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     run: str = Field(min_length=3, max_length=14)
-    nombre: str = Field(min_length=1, max_length=160)
-    rol: Role
+    name: str = Field(min_length=1, max_length=160)
+    role: Role
     comuna: str = Field(min_length=1, max_length=80)
-    jefatura_id: UUID | None = Field(None, description="A quién reporta (organigrama)")
-    max_familias_activas: int | None = Field(None, ge=1, le=500)
+    reports_to_id: UUID | None = Field(None, description="A quién reporta (organigrama)")
+    max_active_families: int | None = Field(None, ge=1, le=500)
 
     @field_validator("run")
     @classmethod
@@ -44,29 +44,29 @@ class StaffIn(BaseModel):
 
 class StaffOut(BaseModel):
     id: UUID
-    run_formateado: str
-    nombre: str
-    rol: Role
-    rol_nombre: str
+    run_formatted: str
+    name: str
+    role: Role
+    role_label: str
     comuna: str
-    jefatura_id: UUID | None
-    max_familias_activas: int
-    familias_activas: int
-    activo: bool
+    reports_to_id: UUID | None
+    max_active_families: int
+    active_families: int
+    active: bool
 
 
 def staff_out(member: Staff, active: int, default_limit: int) -> StaffOut:
     return StaffOut(
         id=member.id,
-        run_formateado=format_rut(member.run),
-        nombre=member.full_name,
-        rol=member.role,
-        rol_nombre=ROLE_LABELS[member.role],
+        run_formatted=format_rut(member.run),
+        name=member.full_name,
+        role=member.role,
+        role_label=ROLE_LABELS[member.role],
         comuna=member.comuna,
-        jefatura_id=member.reports_to_id,
-        max_familias_activas=member.max_active_families or default_limit,
-        familias_activas=active,
-        activo=member.active,
+        reports_to_id=member.reports_to_id,
+        max_active_families=member.max_active_families or default_limit,
+        active_families=active,
+        active=member.active,
     )
 
 
@@ -74,20 +74,25 @@ def staff_out(member: Staff, active: int, default_limit: int) -> StaffOut:
 async def add_staff(body: StaffIn, db: Session, rt: Runtime, actor: Actor = "sistema") -> StaffOut:
     if await db.scalar(select(Staff.id).where(Staff.run == body.run)) is not None:
         raise Conflict("Esa persona ya está en el equipo")
-    if body.jefatura_id is not None and await db.get(Staff, body.jefatura_id) is None:
+    if body.reports_to_id is not None and await db.get(Staff, body.reports_to_id) is None:
         raise NotFound("La jefatura indicada no existe")
     member = Staff(
         run=body.run,
-        full_name=body.nombre,
-        role=body.rol,
+        full_name=body.name,
+        role=body.role,
         comuna=" ".join(body.comuna.split()),
-        reports_to_id=body.jefatura_id,
-        max_active_families=body.max_familias_activas,
+        reports_to_id=body.reports_to_id,
+        max_active_families=body.max_active_families,
     )
     db.add(member)
     await db.flush()
     await record_audit(
-        db, actor=actor, action="equipo.agregado", entity="staff", entity_id=member.id, rol=body.rol
+        db,
+        actor=actor,
+        action="equipo.agregado",
+        entity="staff",
+        entity_id=member.id,
+        rol=body.role,
     )
     return staff_out(member, 0, rt.settings.caseload_max_active)
 

@@ -261,8 +261,8 @@ def _map_columns(header: list[str], records: Iterator[tuple[int, list[str]]]) ->
     if missing:
         raise ValidationFailed(
             "Faltan columnas obligatorias: " + ", ".join(missing),
-            columnas_faltantes=missing,
-            columnas_encontradas=[h.strip() for h in header if h.strip()],
+            missing_columns=missing,
+            found_columns=[h.strip() for h in header if h.strip()],
         )
     rows: list[RawRow] = []
     for number, record in records:

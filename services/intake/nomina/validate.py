@@ -48,11 +48,11 @@ class PersonRow:
 
 @dataclass(frozen=True)
 class RowError:
-    fila: int
-    columna: str
-    valor: str
-    motivo: str
-    id_familia: str | None = None
+    line: int
+    column: str  # the file's column name, as the Ministry writes it
+    value: str  # masked
+    reason: str
+    family_code: str | None = None
 
 
 @dataclass
@@ -277,8 +277,8 @@ def check_rows(raw: RawFile, *, today: date) -> CheckedFile:
         errors.extend(_family_errors(code, members))
     rejected: dict[str, list[RowError]] = defaultdict(list)
     for error in errors:
-        if error.id_familia:
-            rejected[error.id_familia].append(error)
+        if error.family_code:
+            rejected[error.family_code].append(error)
     bad_families.update(rejected)
     families = [
         FamilyDraft(code, members) for code, members in people.items() if code not in bad_families

@@ -148,8 +148,8 @@ async def family_page(family_ref: str, request: Request) -> Response:
         "familia.html",
         {
             "familia": family,
-            "integrantes": [_member(profile, m) for m in family["miembros"]],
-            "representante": _representative(profile, family.get("representante")),
+            "integrantes": [_member(profile, m) for m in family["members"]],
+            "representante": _representative(profile, family.get("representative")),
             "apoyo_familiar": professional,
             "estado": state,
             "nota_proceso": process_note,
@@ -207,7 +207,7 @@ async def _professional_name(intake: ServiceClient, family: dict[str, Any]) -> s
         staff = await intake.get("/v1/staff", comuna=family["comuna"])
     except DomainError:
         return "(no disponible)"
-    return next((s["nombre"] for s in staff if s["id"] == staff_id), "(no encontrado)")
+    return next((s["name"] for s in staff if s["id"] == staff_id), "(no encontrado)")
 
 
 def _member(profile: Profile, member: dict[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ def org_tree(staff: list[dict[str, Any]]) -> list[Position]:
     positions = {s["id"]: Position(s) for s in staff}
     roots: list[Position] = []
     for person in staff:
-        head = positions.get(person.get("jefatura_id") or "")
+        head = positions.get(person.get("reports_to_id") or "")
         if head is None or _reports_to(positions, head.person["id"], person["id"]):
             roots.append(positions[person["id"]])
         else:
@@ -35,7 +35,7 @@ def org_tree(staff: list[dict[str, Any]]) -> list[Position]:
 
 
 def _reports_to(positions: dict[str, Position], start: str, target: str) -> bool:
-    """Whether `start`'s chain of heads reaches `target` (a cycle in jefatura_id)."""
+    """Whether `start`'s chain of heads reaches `target` (a cycle in reports_to_id)."""
     seen: set[str] = set()
     current: str | None = start
     while current and current not in seen:
@@ -43,7 +43,7 @@ def _reports_to(positions: dict[str, Position], start: str, target: str) -> bool
             return True
         seen.add(current)
         position = positions.get(current)
-        current = position.person.get("jefatura_id") if position else None
+        current = position.person.get("reports_to_id") if position else None
     return False
 
 
@@ -59,7 +59,7 @@ async def org_chart(
         return error_page(request, 503, "Organigrama no disponible", exc.message)
     roles: dict[str, int] = {}
     for person in staff:
-        roles[person["rol_nombre"]] = roles.get(person["rol_nombre"], 0) + 1
+        roles[person["role_label"]] = roles.get(person["role_label"], 0) + 1
     return render(
         request,
         "organigrama.html",

@@ -58,13 +58,13 @@ async def search(request: Request, q: Annotated[str, Query(max_length=120)] = ""
     rows = [
         {
             "id": f["id"],
-            "id_familia": f["id_familia"],
+            "id_familia": f["family_code"],
             "comuna": f["comuna"],
-            "cohorte": f["cohorte"],
-            "estado": f["estado"],
-            "integrantes": len(f["miembros"]),
-            "representante": f["representante"]["nombre"] if f["representante"] else None,
-            "rut": shown_rut(profile, f["representante"]["run"]) if f["representante"] else None,
+            "cohorte": f["cohort_year"],
+            "estado": f["status"],
+            "integrantes": len(f["members"]),
+            "representante": f["representative"]["name"] if f["representative"] else None,
+            "rut": shown_rut(profile, f["representative"]["run"]) if f["representative"] else None,
         }
         for f in results
     ]

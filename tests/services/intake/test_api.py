@@ -17,8 +17,8 @@ async def test_registering_a_family_stores_it_and_its_referral_event_together(
     )
     assert response.status_code == 201, response.text
     family = response.json()
-    assert family["id_familia"] == payload["id_familia"]
-    assert len(family["miembros"]) == 3
+    assert family["family_code"] == payload["family_code"]
+    assert len(family["members"]) == 3
     async with intake.runtime.sessions() as session:
         events = (
             await session.execute(
@@ -28,7 +28,7 @@ async def test_registering_a_family_stores_it_and_its_referral_event_together(
         ).all()
     assert [e.subject for e in events] == ["intake.evt.v1.family.referred"]
     assert events[0].payload["actor"] == "ana.perez"
-    assert payload["miembros"][0]["run"] not in str(events[0].payload)
+    assert payload["members"][0]["run"] not in str(events[0].payload)
 
 
 async def test_a_family_is_found_by_the_run_of_any_member_in_any_format(
@@ -36,7 +36,7 @@ async def test_a_family_is_found_by_the_run_of_any_member_in_any_format(
 ) -> None:
     payload = family_payload()
     created = (await intake.client.post("/v1/families", json=payload)).json()
-    child_run = payload["miembros"][1]["run"]
+    child_run = payload["members"][1]["run"]
     for written in (
         child_run,
         child_run.replace(".", ""),
@@ -48,14 +48,14 @@ async def test_a_family_is_found_by_the_run_of_any_member_in_any_format(
 
 async def test_an_invalid_rut_is_refused_with_a_spanish_problem(intake: ServiceUnderTest) -> None:
     payload = family_payload()
-    payload["miembros"][0]["run"] = "12.345.678-9"
+    payload["members"][0]["run"] = "12.345.678-9"
     response = await intake.client.post("/v1/families", json=payload)
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     problem = response.json()
     assert problem["code"] == "validacion"
     assert "dígito verificador" in problem["detail"]
-    assert problem["errores"][0]["campo"] == "miembros.0.run"
+    assert problem["errores"][0]["campo"] == "members.0.run"
 
 
 async def test_a_missing_field_is_named_in_spanish(intake: ServiceUnderTest) -> None:
@@ -71,7 +71,7 @@ async def test_a_person_already_active_in_another_family_is_refused(
     first = family_payload()
     assert (await intake.client.post("/v1/families", json=first)).status_code == 201
     second = family_payload()
-    second["miembros"][0]["run"] = first["miembros"][0]["run"]
+    second["members"][0]["run"] = first["members"][0]["run"]
     response = await intake.client.post("/v1/families", json=second)
     assert response.status_code == 409
     assert "otra familia" in response.json()["detail"]
@@ -82,10 +82,10 @@ async def test_registering_the_same_family_code_twice_is_a_conflict_and_creates_
 ) -> None:
     payload = family_payload()
     assert (await intake.client.post("/v1/families", json=payload)).status_code == 201
-    again = dict(payload, miembros=[{**payload["miembros"][0], "run": random_rut()}])
+    again = dict(payload, members=[{**payload["members"][0], "run": random_rut()}])
     response = await intake.client.post("/v1/families", json=again)
     assert response.status_code == 409
-    assert payload["id_familia"] in response.json()["detail"]
+    assert payload["family_code"] in response.json()["detail"]
 
 
 async def test_unknown_routes_and_ids_answer_in_spanish(intake: ServiceUnderTest) -> None:

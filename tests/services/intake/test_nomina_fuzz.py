@@ -35,8 +35,8 @@ def _checked(content: bytes, name: str) -> None:
         return
     result = check_rows(raw, today=TODAY)
     for error in result.errors:
-        assert error.motivo
-        assert error.fila >= 2
+        assert error.reason
+        assert error.line >= 2
     clean = {draft.code for draft in result.families}
     assert clean.isdisjoint(result.rejected)  # never half a family
 
@@ -76,8 +76,8 @@ async def test_a_100k_row_file_of_bad_rows_is_refused_and_changes_nothing(
     content = "\n".join([header, *(row.format(n=n) for n in range(100_000))]).encode()
     response = await intake.client.post(
         "/v1/nominas",
-        files={"archivo": ("grande.csv", content)},
-        data={"comuna": "Carga", "anio": "2026"},
+        files={"file": ("grande.csv", content)},
+        data={"comuna": "Carga", "cohort_year": "2026"},
         timeout=300,
     )
     assert response.status_code == 422

@@ -56,8 +56,12 @@ async def upload(
 ) -> tuple[int, dict[str, Any]]:
     response = await intake.client.post(
         "/v1/nominas",
-        files={"archivo": (filename, content)},
-        data={"comuna": comuna, "anio": str(year), "aceptar_validas": str(accept_valid).lower()},
+        files={"file": (filename, content)},
+        data={
+            "comuna": comuna,
+            "cohort_year": str(year),
+            "accept_valid": str(accept_valid).lower(),
+        },
         headers={"X-Familias-Usuario": "ana.operadora"},
     )
     return response.status_code, response.json()
@@ -66,8 +70,8 @@ async def upload(
 async def add_afi(
     intake: ServiceUnderTest, comuna: str, name: str, limit: int | None = None
 ) -> str:
-    body: dict[str, Any] = {"run": random_rut(), "nombre": name, "rol": "apoyo_familiar"}
-    body |= {"comuna": comuna, "max_familias_activas": limit}
+    body: dict[str, Any] = {"run": random_rut(), "name": name, "role": "apoyo_familiar"}
+    body |= {"comuna": comuna, "max_active_families": limit}
     response = await intake.client.post("/v1/staff", json=body)
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
@@ -103,11 +107,11 @@ async def test_the_sample_nomina_imports_with_representatives_and_assignments(
     afis = [await add_afi(intake, comuna, f"AFI {n}") for n in range(2)]
     status, summary = await upload(intake, SAMPLE.read_bytes(), comuna, filename=SAMPLE.name)
     assert status == 201, summary
-    assert summary["estado"] == "importada"
-    assert summary["familias_importadas"] == [f"CON-2026-000{n}" for n in range(1, 6)]
-    assert summary["familias_rechazadas"] == []
-    assert summary["errores"] == []
-    assert sorted(summary["asignaciones"].values()) == [2, 3]
+    assert summary["status"] == "importada"
+    assert summary["families_imported"] == [f"CON-2026-000{n}" for n in range(1, 6)]
+    assert summary["families_rejected"] == []
+    assert summary["errors"] == []
+    assert sorted(summary["assignments"].values()) == [2, 3]
 
     expected = {
         "15.234.567-4": ("madre", "152345674"),  # woman head with her children
@@ -118,16 +122,16 @@ async def test_the_sample_nomina_imports_with_representatives_and_assignments(
     }
     for head_run, (reason, payee) in expected.items():
         found = await family_by_run(intake, head_run)
-        assert found["representante"]["motivo"] == reason, head_run
-        assert found["representante"]["run"] == payee, head_run
+        assert found["representative"]["reason"] == reason, head_run
+        assert found["representative"]["run"] == payee, head_run
         assert found["apoyo_familiar_id"] in afis
         assert found["version"] == 1
 
     status, again = await upload(intake, SAMPLE.read_bytes(), comuna, filename=SAMPLE.name)
     assert status == 200
-    assert again["estado"] == "sin_cambios"
-    assert again["familias_importadas"] == []
-    assert "ya fue importado" in again["mensaje"]
+    assert again["status"] == "sin_cambios"
+    assert again["families_imported"] == []
+    assert "ya fue importado" in again["message"]
     assert await count(intake, comuna) == (5, 1)
 
 
@@ -140,20 +144,20 @@ async def test_a_file_with_bad_rows_is_refused_whole_with_the_full_report(
     bad[1][2] = '=HYPERLINK("http://x")'  # formula injection
     status, report = await upload(intake, csv_bytes(good + bad), comuna)
     assert status == 422
-    assert report["estado"] == "rechazada"
-    assert report["familias_importadas"] == []
-    assert report["familias_rechazadas"] == ["BAD-1"]
-    assert {(e["fila"], e["columna"]) for e in report["errores"]} == {(4, "run"), (5, "nombres")}
+    assert report["status"] == "rechazada"
+    assert report["families_imported"] == []
+    assert report["families_rejected"] == ["BAD-1"]
+    assert {(e["line"], e["column"]) for e in report["errors"]} == {(4, "run"), (5, "nombres")}
     assert await count(intake, comuna) == (0, 0)
     assert (await intake.client.get("/v1/families", params={"run": good[0][1]})).json() == []
 
-    csv_report = await intake.client.get(report["informe_errores"])
+    csv_report = await intake.client.get(report["error_report_url"])
     assert csv_report.status_code == 200
     assert csv_report.content.startswith(b"\xef\xbb\xbf")
     lines = csv_report.content.decode("utf-8-sig").splitlines()
     assert lines[0] == "Fila;Columna;Valor (enmascarado);Motivo;ID familia"
     assert "15.234.567" not in csv_report.text  # the RUT is masked
-    xlsx = await intake.client.get(report["informe_errores"], params={"formato": "xlsx"})
+    xlsx = await intake.client.get(report["error_report_url"], params={"format": "xlsx"})
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None
     values = [c.value for row in sheet.iter_rows() for c in row]
@@ -168,11 +172,11 @@ async def test_accepting_valid_families_imports_them_and_reports_the_rest(
     bad[1][6] = "31-02-2014"
     status, summary = await upload(intake, csv_bytes(good + bad), comuna, accept_valid=True)
     assert status == 201
-    assert summary["familias_importadas"] == ["OK-1"]
-    assert summary["familias_rechazadas"] == ["BAD-1"]
-    assert summary["errores"][0]["fila"] == 5
-    assert summary["familias_sin_asignar"] == ["OK-1"]  # no Apoyo Familiar in the comuna
-    assert any("sin Apoyo Familiar" in w for w in summary["advertencias"])
+    assert summary["families_imported"] == ["OK-1"]
+    assert summary["families_rejected"] == ["BAD-1"]
+    assert summary["errors"][0]["line"] == 5
+    assert summary["families_unassigned"] == ["OK-1"]  # no Apoyo Familiar in the comuna
+    assert any("sin Apoyo Familiar" in w for w in summary["warnings"])
     assert await count(intake, comuna) == (1, 1)
 
 
@@ -187,22 +191,22 @@ async def test_a_corrected_file_updates_only_what_changed_as_a_new_version(
     corrected.append(person("V-2", "Hija", "F", "01-01-2020"))
     status, summary = await upload(intake, csv_bytes(corrected), comuna)
     assert status == 201, summary
-    assert summary["familias_actualizadas"] == ["V-1", "V-2"]
+    assert summary["families_updated"] == ["V-1", "V-2"]
     corrected_again = [row[:] for row in corrected]
     corrected_again[0][9] = "Nueva dirección 456"
     status, summary = await upload(intake, csv_bytes(corrected_again), comuna)
-    assert summary["familias_actualizadas"] == ["V-1"]
-    assert summary["familias_sin_cambios"] == ["V-2"]
+    assert summary["families_updated"] == ["V-1"]
+    assert summary["families_unchanged"] == ["V-2"]
 
     v1 = await family_by_run(intake, first[0][1])
     assert v1["version"] == 3
-    assert v1["miembros"][1]["nombres"] == "Nombre Corregido"
-    history = (await intake.client.get(f"/v1/families/{v1['id']}/versiones")).json()
-    assert [(h["version"], h["cambio"]) for h in history] == [
+    assert v1["members"][1]["given_names"] == "Nombre Corregido"
+    history = (await intake.client.get(f"/v1/families/{v1['id']}/versions")).json()
+    assert [(h["version"], h["change"]) for h in history] == [
         (1, "creada"), (2, "actualizada"), (3, "actualizada"),
     ]  # fmt: skip
     v2 = await family_by_run(intake, second[0][1])
-    assert len(v2["miembros"]) == 3
+    assert len(v2["members"]) == 3
     assert await count(intake, comuna) == (2, 3)
 
 
@@ -216,9 +220,9 @@ async def test_a_person_active_in_another_family_is_a_row_error(
     clash[1][1] = elsewhere[1][1]
     status, report = await upload(intake, csv_bytes(clash), comuna)
     assert status == 422
-    (error,) = report["errores"]
-    assert error["fila"] == 3
-    assert error["motivo"].startswith("La persona ya participa activamente en otra familia")
+    (error,) = report["errors"]
+    assert error["line"] == 3
+    assert error["reason"].startswith("La persona ya participa activamente en otra familia")
 
 
 async def test_new_families_go_to_the_least_loaded_apoyo_familiar(
@@ -231,9 +235,9 @@ async def test_new_families_go_to_the_least_loaded_apoyo_familiar(
     rows = [row for n in range(1, 6) for row in family(f"L-{n}")]
     status, summary = await upload(intake, csv_bytes(rows), comuna)
     assert status == 201
-    assert summary["asignaciones"] == {"Libre": 3, "Ocupada": 2}
+    assert summary["assignments"] == {"Libre": 3, "Ocupada": 2}
     staff = (await intake.client.get("/v1/staff", params={"comuna": comuna})).json()
-    load = {s["id"]: s["familias_activas"] for s in staff}
+    load = {s["id"]: s["active_families"] for s in staff}
     assert load == {busy: 4, free: 3}
 
 
@@ -245,22 +249,22 @@ async def test_an_operator_overrides_the_representative_with_a_justification(
     assert status == 201
     found = await family_by_run(intake, rows[0][1])
     grandmother, child = rows[2][1], rows[1][1]
-    url = f"/v1/families/{found['id']}/representante"
+    url = f"/v1/families/{found['id']}/representative"
     headers = {"X-Familias-Usuario": "jefa.unidad"}
     minor = await intake.client.put(
-        url, json={"run": child, "justificacion": "Es quien cobra hoy"}, headers=headers
+        url, json={"run": child, "justification": "Es quien cobra hoy"}, headers=headers
     )
     assert minor.status_code == 422
     assert "mayor de edad" in minor.json()["detail"]
     changed = await intake.client.put(
         url,
-        json={"run": grandmother, "justificacion": "La madre trabaja fuera de la comuna"},
+        json={"run": grandmother, "justification": "La madre trabaja fuera de la comuna"},
         headers=headers,
     )
     assert changed.status_code == 200, changed.text
-    payee = changed.json()["representante"]
-    assert payee["motivo"] == "designado"
-    assert payee["justificacion"] == "La madre trabaja fuera de la comuna"
+    payee = changed.json()["representative"]
+    assert payee["reason"] == "designado"
+    assert payee["justification"] == "La madre trabaja fuera de la comuna"
     async with intake.runtime.sessions() as session:
         audit = await session.scalar(
             select(AuditEntry).where(
@@ -297,7 +301,7 @@ async def test_files_as_excel_saves_them(
     )
     assert status == 201, summary
     found = await family_by_run(intake, rows[0][1])
-    assert found["miembros"][0]["nombres"] == "Begoña Ñuñez"
+    assert found["members"][0]["given_names"] == "Begoña Ñuñez"
 
 
 async def test_an_xlsx_nomina(intake: ServiceUnderTest, comuna: str) -> None:
@@ -312,7 +316,7 @@ async def test_an_xlsx_nomina(intake: ServiceUnderTest, comuna: str) -> None:
     book.save(buffer)
     status, summary = await upload(intake, buffer.getvalue(), comuna, filename="nomina.xlsx")
     assert status == 201, summary
-    assert summary["familias_importadas"] == ["X-1"]
+    assert summary["families_imported"] == ["X-1"]
 
 
 @pytest.mark.parametrize(
@@ -330,8 +334,8 @@ async def test_garbage_files_get_a_clear_error_and_change_nothing(
 ) -> None:
     response = await intake.client.post(
         "/v1/nominas",
-        files={"archivo": ("nomina.csv", content)},
-        data={"comuna": comuna, "anio": "2026"},
+        files={"file": ("nomina.csv", content)},
+        data={"comuna": comuna, "cohort_year": "2026"},
     )
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -349,12 +353,12 @@ async def test_a_correction_that_changes_the_payee_announces_it(
     status, _ = await upload(intake, csv_bytes(rows), comuna)
     assert status == 201
     before = await family_by_run(intake, rows[0][1])
-    assert before["representante"]["motivo"] == "hombre_jefe"
+    assert before["representative"]["reason"] == "hombre_jefe"
     mother = person("P-1", "Conviviente", "F", "05-05-1985")
     status, _ = await upload(intake, csv_bytes([*rows, mother]), comuna)
     assert status == 201
     after = await family_by_run(intake, rows[0][1])
-    assert after["representante"]["run"] == mother[1].replace(".", "").replace("-", "").upper()
-    assert after["representante"]["motivo"] == "madre"
+    assert after["representative"]["run"] == mother[1].replace(".", "").replace("-", "").upper()
+    assert after["representative"]["reason"] == "madre"
     subjects = await _outbox_subjects(intake, after["id"])
     assert subjects[-1] == "intake.evt.v1.family.representative_changed"

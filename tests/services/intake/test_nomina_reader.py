@@ -65,7 +65,7 @@ def test_missing_required_columns_are_named() -> None:
     with pytest.raises(ValidationFailed) as raised:
         read_nomina(b"id_familia;run\nF-1;1-9\n", "n.csv")
     assert "fecha_nacimiento" in raised.value.message
-    assert "parentesco" in raised.value.details["columnas_faltantes"]
+    assert "parentesco" in raised.value.details["missing_columns"]
 
 
 def test_xlsx_as_excel_writes_it_with_typed_cells() -> None:

@@ -46,7 +46,7 @@ def test_dates_in_the_three_formats() -> None:
 
 
 def reasons(checked) -> dict[tuple[int, str], str]:  # type: ignore[no-untyped-def]
-    return {(e.fila, e.columna): e.motivo for e in checked.errors}
+    return {(e.line, e.column): e.reason for e in checked.errors}
 
 
 def test_each_kind_of_row_error_is_reported_with_its_row_and_column() -> None:
@@ -73,7 +73,7 @@ def test_each_kind_of_row_error_is_reported_with_its_row_and_column() -> None:
 
 def test_several_errors_of_one_row_are_all_reported() -> None:
     checked = check("F-1,1-2,Ana,Soto,,X,hoy,Jefa de hogar,quizás,12,33,mucho")
-    assert {e.columna for e in checked.errors} == {
+    assert {e.column for e in checked.errors} == {
         "run", "sexo", "fecha_nacimiento", "jefe_hogar", "telefono", "tramo_rsh",
         "ingreso_per_capita",
     }  # fmt: skip
@@ -109,4 +109,4 @@ def test_error_values_are_masked() -> None:
     assert mask_value("fecha_nacimiento", "14-03-1986") == "**-**-1986"
     assert mask_value("parentesco", "Vecina") == "Vecina"
     checked = check("F-1,15.234.567-5,María,Soto,,F,14-03-1986,Jefa de hogar,Sí,,,")
-    assert checked.errors[0].valor == "**.***.567-5"
+    assert checked.errors[0].value == "**.***.567-5"

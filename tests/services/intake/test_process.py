@@ -39,7 +39,7 @@ async def post(
 
 
 def contact(result: str = "localizada", day: date = TODAY) -> dict[str, Any]:
-    return {"fecha": day.isoformat(), "canal": "visita", "resultado": result}
+    return {"attempted_on": day.isoformat(), "channel": "visita", "result": result}
 
 
 async def subjects(intake: ServiceUnderTest, family_id: str) -> list[str]:
@@ -53,37 +53,37 @@ async def subjects(intake: ServiceUnderTest, family_id: str) -> list[str]:
 
 async def test_from_first_visit_to_signed_commitment(intake: ServiceUnderTest) -> None:
     family = await new_family(intake)
-    missed = await post(intake, family, "contactos", contact("no_localizada"))
+    missed = await post(intake, family, "contacts", contact("no_localizada"))
     assert missed.status_code == 201
-    found = await post(intake, family, "contactos", contact())
-    assert found.json()["registrado_por"] == "afi.carolina"
+    found = await post(intake, family, "contacts", contact())
+    assert found.json()["recorded_by"] == "afi.carolina"
     invited = await post(
-        intake, family, "invitacion", {"fecha": TODAY.isoformat(), "resultado": "acepta"}
+        intake, family, "invitation", {"invited_on": TODAY.isoformat(), "result": "acepta"}
     )
     assert invited.status_code == 200, invited.text
     signed = await post(
-        intake, family, "compromiso",
-        {"fecha_firma": TODAY.isoformat(), "documento": "carta-2026-001.pdf"},
+        intake, family, "commitment",
+        {"signed_on": TODAY.isoformat(), "document": "carta-2026-001.pdf"},
     )  # fmt: skip
     assert signed.status_code == 200, signed.text
     state = signed.json()
-    assert state["localizada_el"] == state["compromiso_firmado_el"] == TODAY.isoformat()
-    assert state["acepta"] is True
+    assert state["located_on"] == state["committed_on"] == TODAY.isoformat()
+    assert state["accepted"] is True
     assert await subjects(intake, family["id"]) == [
         "referred", "contacted", "contacted", "invited", "committed",
     ]  # fmt: skip
-    listed = await intake.client.get(f"/v1/families/{family['id']}/contactos")
-    assert [c["resultado"] for c in listed.json()] == ["no_localizada", "localizada"]
+    listed = await intake.client.get(f"/v1/families/{family['id']}/contacts")
+    assert [c["result"] for c in listed.json()] == ["no_localizada", "localizada"]
 
 
 @pytest.mark.parametrize(
     ("steps", "path", "body", "status", "fragment"),
     [
-        ([], "invitacion", {"resultado": "acepta"}, 409, "localizada"),
-        ([("contactos", contact())], "compromiso", {"documento": "x.pdf"}, 409, "aceptar"),
-        ([("contactos", contact())], "invitacion", {"resultado": "rechaza"}, 422, "motivo"),
-        ([], "contactos", contact(day=TODAY + timedelta(days=1)), 422, "futura"),
-        ([], "contactos", contact(day=date(2000, 1, 1)), 422, "anterior a la derivación"),
+        ([], "invitation", {"result": "acepta"}, 409, "localizada"),
+        ([("contacts", contact())], "commitment", {"document": "x.pdf"}, 409, "aceptar"),
+        ([("contacts", contact())], "invitation", {"result": "rechaza"}, 422, "motivo"),
+        ([], "contacts", contact(day=TODAY + timedelta(days=1)), 422, "futura"),
+        ([], "contacts", contact(day=date(2000, 1, 1)), 422, "anterior a la derivación"),
     ],
     ids=["invite-unlocated", "commit-uninvited", "decline-without-reason", "future", "too-early"],
 )
@@ -98,8 +98,8 @@ async def test_facts_out_of_order_are_refused_with_the_reason(
     family = await new_family(intake)
     for step_path, step_body in steps:
         assert (await post(intake, family, step_path, step_body)).status_code < 300
-    dated = {"fecha": TODAY.isoformat(), "fecha_firma": TODAY.isoformat()}
-    dated = {k: v for k, v in dated.items() if (k == "fecha_firma") == (path == "compromiso")}
+    day = {"contacts": "attempted_on", "invitation": "invited_on", "commitment": "signed_on"}
+    dated = {day[path]: TODAY.isoformat()}
     response = await post(intake, family, path, dated | body)
     assert response.status_code == status, response.text
     assert fragment in response.json()["detail"]
@@ -108,15 +108,15 @@ async def test_facts_out_of_order_are_refused_with_the_reason(
 async def test_a_resent_request_with_the_same_key_records_once(intake: ServiceUnderTest) -> None:
     family = await new_family(intake)
     key = str(uuid4())
-    first = await post(intake, family, "contactos", contact(), **{"Idempotency-Key": key})
-    again = await post(intake, family, "contactos", contact(), **{"Idempotency-Key": key})
+    first = await post(intake, family, "contacts", contact(), **{"Idempotency-Key": key})
+    again = await post(intake, family, "contacts", contact(), **{"Idempotency-Key": key})
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again.headers.get("Idempotent-Replayed") == "true"
-    listed = await intake.client.get(f"/v1/families/{family['id']}/contactos")
+    listed = await intake.client.get(f"/v1/families/{family['id']}/contacts")
     assert len(listed.json()) == 1
     other = await post(
-        intake, family, "contactos", contact("no_localizada"), **{"Idempotency-Key": key}
+        intake, family, "contacts", contact("no_localizada"), **{"Idempotency-Key": key}
     )
     assert other.status_code == 409
     assert await subjects(intake, family["id"]) == ["referred", "contacted"]
@@ -146,7 +146,7 @@ async def test_the_workflow_reads_facts_and_closes_the_family_once(
     with pytest.raises(IllegalTransition):
         await it_bus.request("intake.cmd.v1.family.close", other, FamilyClosed)
 
-    refused = await post(intake, family, "contactos", contact())
+    refused = await post(intake, family, "contacts", contact())
     assert refused.status_code == 409
     assert "egresó" in refused.json()["detail"]
     with pytest.raises(NotFound):
@@ -158,14 +158,12 @@ async def test_a_move_changes_the_comuna_and_frees_the_professional(
 ) -> None:
     family = await new_family(intake)
     moved = await post(
-        intake, family, "traslado", {"comuna_destino": "Renca", "fecha": TODAY.isoformat()}
+        intake, family, "move", {"to_comuna": "Renca", "moved_on": TODAY.isoformat()}
     )
     assert moved.status_code == 200, moved.text
     assert moved.json()["comuna"] == "Renca"
     shown = (await intake.client.get(f"/v1/families/{family['id']}")).json()
     assert shown["apoyo_familiar_id"] is None
     assert (await subjects(intake, family["id"]))[-1] == "moved"
-    same = await post(
-        intake, family, "traslado", {"comuna_destino": "renca", "fecha": TODAY.isoformat()}
-    )
+    same = await post(intake, family, "move", {"to_comuna": "renca", "moved_on": TODAY.isoformat()})
     assert same.status_code == 422

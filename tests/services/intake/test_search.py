@@ -10,10 +10,10 @@ from tests.support.data import family_payload
 
 async def _register(intake: ServiceUnderTest, surname: str) -> tuple[dict[str, object], str]:
     payload = family_payload()
-    payload["miembros"][0]["apellido_paterno"] = surname
+    payload["members"][0]["paternal_surname"] = surname
     created = await intake.client.post("/v1/families", json=payload)
     assert created.status_code == 201, created.text
-    return created.json(), payload["miembros"][0]["run"]
+    return created.json(), payload["members"][0]["run"]
 
 
 async def test_a_family_is_found_by_rut_written_any_way(intake: ServiceUnderTest) -> None:
@@ -40,7 +40,7 @@ async def test_a_family_is_found_by_its_nomina_code_and_wildcards_match_nothing(
 ) -> None:
     family, _ = await _register(intake, "Codigo")
     found = (
-        await intake.client.get("/v1/families/search", params={"q": family["id_familia"]})
+        await intake.client.get("/v1/families/search", params={"q": family["family_code"]})
     ).json()
     assert [f["id"] for f in found] == [family["id"]]
     everything = (await intake.client.get("/v1/families/search", params={"q": "%_%"})).json()

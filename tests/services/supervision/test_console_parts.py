@@ -28,7 +28,7 @@ def test_only_profiles_that_work_with_the_family_see_the_full_rut() -> None:
 
 
 def _person(ident: str, head: str | None) -> dict[str, object]:
-    return {"id": ident, "jefatura_id": head, "nombre": ident}
+    return {"id": ident, "reports_to_id": head, "name": ident}
 
 
 def test_the_org_tree_hangs_people_under_their_head_and_never_loses_anyone() -> None:

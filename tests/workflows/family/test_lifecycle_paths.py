@@ -115,11 +115,11 @@ class Family:
         event = Envelope.wrap(
             FamilyReferred(
                 family_id=family_id,
-                family_code=body["id_familia"],
+                family_code=body["family_code"],
                 comuna=body["comuna"],
-                cohort_year=body["cohorte"],
+                cohort_year=body["cohort_year"],
                 referred_on=referred_on,
-                member_count=len(body["miembros"]),
+                member_count=len(body["members"]),
             ),
             producer="intake",
             family_id=family_id,
@@ -129,7 +129,7 @@ class Family:
             FamilyLifecycleInput(
                 family_id=family_id,
                 comuna=body["comuna"],
-                cohort_year=body["cohorte"],
+                cohort_year=body["cohort_year"],
                 referred_on=referred_on,
                 policy=policy or None,
             ),
@@ -231,8 +231,8 @@ async def test_a_family_completes_its_24_months(
     calendar = (await payments.client.get("/v1/calendar", params={"inicio": owed[0]["mes"]})).json()
     assert sum(e["monto"] for e in owed) == calendar["total"]
     assert kinds.count("derecho") == 24
-    shown = (await intake.client.get(f"/v1/families/{family.family_id}/proceso")).json()
-    assert shown["causal_egreso"] == "cumplimiento"
+    shown = (await intake.client.get(f"/v1/families/{family.family_id}/process")).json()
+    assert shown["exit_cause"] == "cumplimiento"
     history = await family.latest.fetch_history()
     assert len(history.events) < 200  # continue-as-new keeps each run small
     await keep_history(family, "cumplimiento-ultimo-mes")
@@ -422,8 +422,8 @@ async def test_resignation_and_date_correction_through_updates(
     )
     assert await family.latest.result() == "renuncia"
     await keep_history(family, "renuncia-con-correccion-de-fecha")
-    shown = (await intake.client.get(f"/v1/families/{fid}/proceso")).json()
-    assert shown["estado"] == "closed"
+    shown = (await intake.client.get(f"/v1/families/{fid}/process")).json()
+    assert shown["status"] == "closed"
 
 
 async def test_a_move_keeps_the_case_going_under_the_new_comuna(
