@@ -112,6 +112,17 @@ class AssignmentIn(BaseModel):
     reason: str = Field(min_length=5, max_length=500)
 
 
+class FamilyVersionOut(BaseModel):
+    """One state of the family: created by hand or by a nómina, or updated by a later one."""
+
+    version: int
+    change: str = Field(description="creada o actualizada")
+    import_id: UUID | None = Field(description="La importación de nómina que la produjo")
+    recorded_at: datetime
+    recorded_by: str
+    member_count: int
+
+
 def member_out(run: str, **fields: object) -> MemberOut:
     return MemberOut.model_validate({"run": run, "run_formatted": format_rut(run), **fields})
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
 from sqlalchemy import func, select
 
+from services.intake.api.responses import NO_FAMILY
 from services.intake.models import Family, FamilyVersion, Member
 from services.intake.relations import relation_label
 from services.intake.representative import REASONS
@@ -17,6 +18,7 @@ from services.intake.schemas import (
     AssignmentIn,
     FamilyIn,
     FamilyOut,
+    FamilyVersionOut,
     RepresentativeIn,
     RepresentativeOut,
     member_out,
@@ -142,7 +144,7 @@ async def find_families(
     return [family_out(f) for f in families]
 
 
-@router.get("/families/{family_id}", summary="Ver una familia")
+@router.get("/families/{family_id}", summary="Ver una familia", responses=NO_FAMILY)
 async def get_family(family_id: UUID, db: Session) -> FamilyOut:
     return family_out(await intake_service.get_family(db, family_id))
 
@@ -157,7 +159,7 @@ async def search_families(
 @router.put(
     "/families/{family_id}/representative",
     summary="Designar otro representante (titular), con justificación",
-    responses={409: {"description": "Ya es la representante"}},
+    responses=NO_FAMILY | {409: {"description": "Ya es la representante, o la familia egresó"}},
 )
 async def set_representative(
     family_id: UUID, body: RepresentativeIn, db: Session, rt: Runtime, actor: Actor = "sistema"
@@ -171,6 +173,8 @@ async def set_representative(
 @router.post(
     "/families/{family_id}/assignment",
     summary="Reasignar la familia a otro Apoyo Familiar, con motivo",
+    responses=NO_FAMILY
+    | {409: {"description": "Ya está asignada a esa persona, o la familia egresó"}},
 )
 async def reassign(
     family_id: UUID, body: AssignmentIn, db: Session, actor: Actor = "sistema"
@@ -179,8 +183,12 @@ async def reassign(
     return family_out(family)
 
 
-@router.get("/families/{family_id}/versions", summary="Versiones de la familia, por nómina")
-async def versions(family_id: UUID, db: Session) -> list[dict[str, Any]]:
+@router.get(
+    "/families/{family_id}/versions",
+    summary="Versiones de la familia, por nómina",
+    responses=NO_FAMILY,
+)
+async def versions(family_id: UUID, db: Session) -> list[FamilyVersionOut]:
     await intake_service.get_family(db, family_id)
     rows = await db.scalars(
         select(FamilyVersion)
@@ -188,13 +196,13 @@ async def versions(family_id: UUID, db: Session) -> list[dict[str, Any]]:
         .order_by(FamilyVersion.version)
     )
     return [
-        {
-            "version": v.version,
-            "change": v.change,
-            "import_id": str(v.import_id) if v.import_id else None,
-            "recorded_at": v.created_at.isoformat(),
-            "recorded_by": v.created_by,
-            "member_count": len(v.snapshot.get("miembros", [])),
-        }
+        FamilyVersionOut(
+            version=v.version,
+            change=v.change,
+            import_id=v.import_id,
+            recorded_at=v.created_at,
+            recorded_by=v.created_by,
+            member_count=len(v.snapshot.get("miembros", [])),
+        )
         for v in rows
     ]

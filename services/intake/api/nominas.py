@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from services.intake.api.responses import NO_IMPORT, Responses
 from services.intake.importer import ImportRequest, nomina_importer, stored_error, stored_summary
 from services.intake.models import NominaImport
 from services.intake.nomina.reader import MAX_BYTES
@@ -20,6 +21,7 @@ from shared.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
 
 router = APIRouter(prefix="/v1/nominas", tags=["nóminas"])
 
+REPORT_MEDIA_TYPES: Responses = {200: {"content": {CSV_MEDIA_TYPE: {}, XLSX_MEDIA_TYPE: {}}}}
 ERROR_HEADERS = ("Fila", "Columna", "Valor (enmascarado)", "Motivo", "ID familia")
 
 
@@ -36,6 +38,7 @@ ERROR_HEADERS = ("Fila", "Columna", "Valor (enmascarado)", "Motivo", "ID familia
             "model": NominaImportOut,
             "description": "Archivo rechazado: el informe de errores viene en la respuesta",
         },
+        409: {"description": "El mismo archivo se está importando en este momento"},
     },
 )
 async def import_nomina(
@@ -83,7 +86,7 @@ async def _import(db: Session, import_id: UUID) -> NominaImport:
     return found
 
 
-@router.get("/{import_id}", summary="Resultado de una importación")
+@router.get("/{import_id}", summary="Resultado de una importación", responses=NO_IMPORT)
 async def get_import(import_id: UUID, db: Session) -> NominaImportRecord:
     found = await _import(db, import_id)
     return NominaImportRecord(
@@ -99,7 +102,7 @@ async def get_import(import_id: UUID, db: Session) -> NominaImportRecord:
     "/{import_id}/errors",
     summary="Informe de errores de una importación (CSV o XLSX)",
     response_class=Response,
-    responses={200: {"content": {CSV_MEDIA_TYPE: {}, XLSX_MEDIA_TYPE: {}}}},
+    responses=REPORT_MEDIA_TYPES | NO_IMPORT,
 )
 async def download_errors(
     import_id: UUID,

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
 from services.intake import process
+from services.intake.api.responses import FACT_REFUSED, NO_FAMILY
 from services.intake.models import ContactAttempt
 from shared.db.idempotency import body_hash, remember, replay_or_none
 from shared.http.deps import Actor, Runtime, Session
@@ -140,7 +141,10 @@ async def _process_out(db: Session, family_id: UUID) -> ProcessOut:
 
 
 @router.post(
-    "/contacts", status_code=status.HTTP_201_CREATED, summary="Registrar un intento de contacto"
+    "/contacts",
+    status_code=status.HTTP_201_CREATED,
+    summary="Registrar un intento de contacto",
+    responses=FACT_REFUSED,
 )
 async def add_contact(
     family_id: UUID,
@@ -178,7 +182,7 @@ def _contact_out(attempt: ContactAttempt) -> ContactOut:
     )
 
 
-@router.get("/contacts", summary="Intentos de contacto de la familia")
+@router.get("/contacts", summary="Intentos de contacto de la familia", responses=NO_FAMILY)
 async def list_contacts(family_id: UUID, db: Session) -> list[ContactOut]:
     await process.load_family(db, family_id, lock=False)
     rows = await db.scalars(
@@ -189,7 +193,9 @@ async def list_contacts(family_id: UUID, db: Session) -> list[ContactOut]:
     return [_contact_out(a) for a in rows]
 
 
-@router.post("/invitation", summary="Registrar el resultado de la invitación")
+@router.post(
+    "/invitation", summary="Registrar el resultado de la invitación", responses=FACT_REFUSED
+)
 async def invite(
     family_id: UUID,
     body: InvitationIn,
@@ -214,7 +220,9 @@ async def invite(
     return await _once(db, key, f"invitacion:{family_id}", body, ProcessOut, apply, response)
 
 
-@router.post("/commitment", summary="Registrar la carta de compromiso firmada")
+@router.post(
+    "/commitment", summary="Registrar la carta de compromiso firmada", responses=FACT_REFUSED
+)
 async def commit(
     family_id: UUID,
     body: CommitmentIn,
@@ -239,7 +247,9 @@ async def commit(
     return await _once(db, key, f"compromiso:{family_id}", body, ProcessOut, apply, response)
 
 
-@router.post("/move", summary="Registrar el traslado de la familia a otra comuna")
+@router.post(
+    "/move", summary="Registrar el traslado de la familia a otra comuna", responses=FACT_REFUSED
+)
 async def move(
     family_id: UUID,
     body: MoveIn,
@@ -263,6 +273,10 @@ async def move(
     return await _once(db, key, f"traslado:{family_id}", body, ProcessOut, apply, response)
 
 
-@router.get("/process", summary="Contacto, invitación, compromiso y egreso de la familia")
+@router.get(
+    "/process",
+    summary="Contacto, invitación, compromiso y egreso de la familia",
+    responses=NO_FAMILY,
+)
 async def process_state(family_id: UUID, db: Session) -> ProcessOut:
     return await _process_out(db, family_id)

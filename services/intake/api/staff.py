@@ -70,7 +70,15 @@ def staff_out(member: Staff, active: int, default_limit: int) -> StaffOut:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Agregar una persona al equipo")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Agregar una persona al equipo",
+    responses={
+        404: {"description": "La jefatura indicada no existe"},
+        409: {"description": "Esa persona ya está en el equipo"},
+    },
+)
 async def add_staff(body: StaffIn, db: Session, rt: Runtime, actor: Actor = "sistema") -> StaffOut:
     if await db.scalar(select(Staff.id).where(Staff.run == body.run)) is not None:
         raise Conflict("Esa persona ya está en el equipo")

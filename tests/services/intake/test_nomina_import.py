@@ -362,3 +362,38 @@ async def test_a_correction_that_changes_the_payee_announces_it(
     assert after["representative"]["reason"] == "madre"
     subjects = await _outbox_subjects(intake, after["id"])
     assert subjects[-1] == "intake.evt.v1.family.representative_changed"
+
+
+async def test_an_import_recorded_with_spanish_keys_still_reads_in_english(
+    intake: ServiceUnderTest, comuna: str
+) -> None:
+    """Imports stored before the API spoke English keep their summary as it was written."""
+    error = {"fila": 3, "columna": "run", "valor": "**.***.567-5", "motivo": "Dígito verificador"}
+    error |= {"id_familia": "OLD-1"}
+    summary = {
+        "archivo": "vieja.csv", "comuna": comuna, "anio": 2025, "filas": 4,
+        "familias_importadas": [], "familias_nuevas": [], "familias_actualizadas": [],
+        "familias_sin_cambios": [], "familias_rechazadas": ["OLD-1"], "errores": [error],
+        "errores_total": 1, "advertencias": [],
+    }  # fmt: skip
+    async with intake.runtime.sessions() as session, session.begin():
+        old = NominaImport(
+            comuna=comuna, cohort_year=2025, filename="vieja.csv", content_sha256="0" * 64,
+            accept_valid=False, status="rechazada", rows=4, summary=summary, errors=[error],
+            created_by="ana.operadora",
+        )  # fmt: skip
+        session.add(old)
+    shown = await intake.client.get(f"/v1/nominas/{old.id}")
+    assert shown.status_code == 200, shown.text
+    record = shown.json()
+    assert (record["filename"], record["cohort_year"], record["status"]) == (
+        "vieja.csv", 2025, "rechazada",
+    )  # fmt: skip
+    assert record["families_rejected"] == ["OLD-1"]
+    assert record["errors"] == [
+        {"line": 3, "column": "run", "value": "**.***.567-5", "reason": "Dígito verificador",
+         "family_code": "OLD-1"},
+    ]  # fmt: skip
+    assert record["recorded_by"] == "ana.operadora"
+    report = await intake.client.get(record["error_report_url"])
+    assert report.content.decode("utf-8-sig").splitlines()[1].startswith("3;run;")
