@@ -343,8 +343,8 @@ async def _run(stack: LocalStack, orders: int) -> None:
     print(f"  razón ciclo / COPY: {cycle_seconds / copy_seconds:.1f}")
     if not as_expected:
         raise SystemExit("el ciclo no pagó / rechazó lo esperado")
-    if not books["cuadra"]:
-        raise SystemExit(f"la cuadratura no cuadra: {books['problemas']}")
+    if not books["balanced"]:
+        raise SystemExit(f"la cuadratura no cuadra: {books['problems']}")
 
 
 def _report(
@@ -365,8 +365,8 @@ def _report(
         f"problemas {len(progress.problems)}"
     )
     print(
-        f"  cuadratura: cuadra={books['cuadra']} devengado {books['devengado']} "
-        f"pagado {books['pagado']} pendiente {books['pendiente']}"
+        f"  cuadratura: cuadra={books['balanced']} devengado {books['owed']} "
+        f"pagado {books['paid']} pendiente {books['pending']}"
     )
     print("  fases (historia de Temporal: primera programada → última completada):")
     for name in ("open_cycle", "build_batches", "submit_batch", "poll_bank", "close_cycle"):

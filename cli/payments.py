@@ -30,27 +30,27 @@ def calendar(
 ) -> None:
     """Los 24 meses que recibiría una familia, con el total: lo que responde el equipo a
     "¿cuánto vamos a recibir?". Con --ingreso-per-capita suma el Bono Base Familiar."""
-    params: dict[str, Any] = {"inicio": inicio}
+    params: dict[str, Any] = {"start": inicio}
     if ingreso_per_capita is not None:
-        params |= {"ingreso_per_capita": ingreso_per_capita, "integrantes": integrantes}
+        params |= {"income_per_capita": ingreso_per_capita, "member_count": integrantes}
     answer: dict[str, Any] = Api(load_settings()).get("payments", "/v1/calendar", **params)
     if as_json:
-        print_json(answer["meses"])
+        print_json(answer["months"])
         return
     table = Table(title=f"Transferencias desde {inicio}")
     for column in ("Mes", "Mes del plan", "Concepto", "Tramo", "Monto (CLP)"):
         table.add_column(column, justify="left" if column in ("Mes", "Concepto") else "right")
-    for month in answer["meses"]:
+    for month in answer["months"]:
         table.add_row(
-            month["mes"],
-            str(month["mes_plan"]),
-            CONCEPTS.get(month["concepto"], month["concepto"]),
-            str(month["tramo"] or "—"),
-            _clp(month["monto"]),
+            month["period"],
+            str(month["plan_month"]),
+            CONCEPTS.get(month["concept"], month["concept"]),
+            str(month["tranche"] or "—"),
+            _clp(month["amount"]),
         )
     console.print(table)
     console.print(f"Total: [bold]{_clp(answer['total'])}[/bold]")
-    for note in answer.get("notas", []):
+    for note in answer.get("notes", []):
         errors.print(f"[yellow]{note}[/yellow]")
 
 
@@ -118,21 +118,21 @@ def balance(
         table.add_column("Concepto")
         table.add_column("Monto (CLP)", justify="right")
         for label, key in (
-            ("Devengado", "devengado"),
-            ("Pagado", "pagado"),
-            ("Pendiente", "pendiente"),
-            ("Caducado", "caducado"),
+            ("Devengado", "owed"),
+            ("Pagado", "paid"),
+            ("Pendiente", "pending"),
+            ("Caducado", "expired"),
         ):
             table.add_row(label, _clp(books[key]))
         console.print(table)
         accounts = Table(title="Libro mayor (saldos)")
         accounts.add_column("Cuenta")
         accounts.add_column("Saldo (CLP)", justify="right")
-        for account in books["cuentas"]:
-            accounts.add_row(account["nombre"], _clp(account["saldo"]))
+        for account in books["accounts"]:
+            accounts.add_row(account["name"], _clp(account["balance"]))
         console.print(accounts)
-    if not books["cuadra"]:
-        for problem in books["problemas"]:
+    if not books["balanced"]:
+        for problem in books["problems"]:
             errors.print(f"[red bold]NO CUADRA:[/red bold] {problem}")
         raise typer.Exit(ExitCode.FAILED)
     if not as_json:

@@ -104,11 +104,11 @@ class BonusService:
         if problems:
             raise ValidationFailed(
                 f"El archivo tiene {len(problems)} filas con errores; no se registró ningún bono",
-                errores=[
-                    {"fila": p.line, "columna": p.column, "motivo": p.reason}
+                errors=[
+                    {"line": p.line, "column": p.column, "reason": p.reason}
                     for p in problems[:1000]
                 ],
-                errores_total=len(problems),
+                error_count=len(problems),
             )
         return BonusImport(registered, skipped)
 

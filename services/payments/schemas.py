@@ -3,206 +3,206 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 Channel = Literal["transferencia", "presencial"]
 AccountKind = Literal["cuenta_rut", "cuenta_vista", "cuenta_corriente", "cuenta_ahorro"]
 LineStatus = Literal["sent", "accepted", "settled", "rejected", "available", "claimed", "expired"]
 PERIOD = r"^\d{4}-\d{2}$"
+# A month paid (the first day of a calendar month), written AAAA-MM.
+Month = Annotated[
+    date,
+    PlainSerializer(lambda day: f"{day:%Y-%m}", return_type=str),
+    WithJsonSchema({"type": "string", "pattern": PERIOD, "examples": ["2025-03"]}),
+]
 
 
 class IncomeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid")
 
-    income_per_capita: int = Field(
-        ge=0, le=10_000_000, validation_alias="ingreso_per_capita",
-        description="CLP por persona al mes",
-    )  # fmt: skip
-    member_count: int = Field(ge=1, le=30, validation_alias="integrantes")
+    income_per_capita: int = Field(ge=0, le=10_000_000, description="CLP por persona al mes")
+    member_count: int = Field(ge=1, le=30, description="Integrantes de la familia")
     source: str = Field(
-        min_length=3, max_length=200, validation_alias="fuente",
-        description="p. ej. Registro Social de Hogares",
-    )  # fmt: skip
-    recorded_on: date = Field(validation_alias="fecha")
-    eligible: bool = Field(
-        True, validation_alias="elegible",
-        description="Cumple las condiciones este mes (revisión del 15)",
-    )  # fmt: skip
+        min_length=3, max_length=200, description="p. ej. Registro Social de Hogares"
+    )
+    recorded_on: date = Field(description="Fecha del dato (p. ej. de la cartola del RSH)")
+    eligible: bool = Field(True, description="Cumple las condiciones este mes (revisión del 15)")
 
 
 class IncomeOut(BaseModel):
-    income_per_capita: int = Field(serialization_alias="ingreso_per_capita")
-    member_count: int = Field(serialization_alias="integrantes")
-    source: str = Field(serialization_alias="fuente")
-    recorded_on: date = Field(serialization_alias="fecha")
-    eligible: bool = Field(serialization_alias="elegible")
+    income_per_capita: int
+    member_count: int
+    source: str
+    recorded_on: date
+    eligible: bool
 
 
 class PayeeChannelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid")
 
-    channel: Channel = Field(validation_alias="canal")
-    bank_code: str | None = Field(
-        None, pattern=r"^\d{3}$", validation_alias="banco", description="Código del banco (012)"
-    )
-    account_kind: AccountKind | None = Field(None, validation_alias="tipo_cuenta")
-    account_number: str | None = Field(
-        None, pattern=r"^\d{4,20}$", validation_alias="numero_cuenta"
-    )
-    reason: str = Field(min_length=5, max_length=500, validation_alias="motivo")
+    channel: Channel
+    bank_code: str | None = Field(None, pattern=r"^\d{3}$", description="Código del banco (012)")
+    account_kind: AccountKind | None = None
+    account_number: str | None = Field(None, pattern=r"^\d{4,20}$")
+    reason: str = Field(min_length=5, max_length=500)
 
 
 class PayeeOut(BaseModel):
     run: str = Field(description="RUN enmascarado")
-    channel: str = Field(serialization_alias="canal")
-    bank_code: str = Field(serialization_alias="banco")
-    account_kind: str = Field(serialization_alias="tipo_cuenta")
-    account: str = Field(serialization_alias="cuenta", description="Solo sus últimos 4 dígitos")
-    rejects_in_row: int = Field(serialization_alias="rechazos_seguidos")
-    held: bool = Field(serialization_alias="retenida")
-    hold_reason: str | None = Field(serialization_alias="motivo_retencion")
+    channel: str
+    bank_code: str
+    account_kind: str
+    account: str = Field(description="Número de cuenta: solo sus últimos 4 dígitos")
+    rejects_in_row: int = Field(description="Rechazos seguidos del banco")
+    held: bool = Field(description="Los pagos de la familia están retenidos")
+    hold_reason: str | None
 
 
 class HoldIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid")
 
-    hold: bool = Field(validation_alias="retener")
-    reason: str = Field(min_length=5, max_length=300, validation_alias="motivo")
+    hold: bool = Field(description="true retiene los pagos; false los libera")
+    reason: str = Field(min_length=5, max_length=300)
 
 
-class HoldOut(BaseModel):
-    held: bool = Field(serialization_alias="retenida")
-    orders_changed: int = Field(serialization_alias="ordenes_cambiadas")
+class CalendarMonthOut(BaseModel):
+    period: Month = Field(description="Mes pagado")
+    plan_month: int
+    tranche: int
+    concept: str
+    amount: int = Field(description="CLP")
+    source: str
+
+
+class CalendarOut(BaseModel):
+    start: str = Field(description="Mes del primer pago, AAAA-MM")
+    months: list[CalendarMonthOut]
+    total: int
+    notes: list[str]
 
 
 class EntitlementOut(BaseModel):
     """What the family is owed for one month and concept, and the tariff it comes from."""
 
-    period: str = Field(serialization_alias="mes", description="Mes pagado, AAAA-MM")
-    plan_month: int = Field(serialization_alias="mes_plan")
-    concept: str = Field(serialization_alias="concepto")
-    amount: int = Field(serialization_alias="monto", description="CLP")
-    source: str = Field(serialization_alias="fuente")
-
-
-class CalendarMonthOut(BaseModel):
-    period: str = Field(serialization_alias="mes", description="Mes pagado, AAAA-MM")
-    plan_month: int = Field(serialization_alias="mes_plan")
-    tranche: int = Field(serialization_alias="tramo")
-    concept: str = Field(serialization_alias="concepto")
-    amount: int = Field(serialization_alias="monto", description="CLP")
-    source: str = Field(serialization_alias="fuente")
-
-
-class CalendarOut(BaseModel):
-    start: str = Field(serialization_alias="inicio")
-    months: list[CalendarMonthOut] = Field(serialization_alias="meses")
-    total: int
-    notes: list[str] = Field(serialization_alias="notas")
+    period: Month = Field(description="Mes pagado")
+    plan_month: int
+    concept: str
+    amount: int = Field(description="CLP")
+    source: str
 
 
 class TransferOut(BaseModel):
-    family_id: UUID = Field(serialization_alias="familia_id")
-    period: str = Field(serialization_alias="mes")
-    concept: str = Field(serialization_alias="concepto")
-    amount: int = Field(serialization_alias="monto")
-    reason: str | None = Field(serialization_alias="motivo")
-    reference: str = Field(serialization_alias="referencia")
-    channel: str = Field(serialization_alias="canal")
+    family_id: UUID
+    period: Month
+    concept: str
+    amount: int
+    reason: str | None = Field(description="Motivo del rechazo, si lo hubo")
+    reference: str = Field(description="Referencia de la transferencia (EndToEndId)")
+    channel: str
 
 
 class AccountBalanceOut(BaseModel):
-    account: str = Field(serialization_alias="cuenta")
-    name: str = Field(serialization_alias="nombre")
-    balance: int = Field(
-        serialization_alias="saldo",
-        description="Saldo natural: deudor para el gasto, acreedor para las demás",
-    )
+    account: str
+    name: str
+    balance: int = Field(description="Saldo natural: deudor para el gasto, acreedor para las demás")
+
+
+class StatusCountOut(BaseModel):
+    status: str
+    status_label: str
+    count: int
 
 
 class CuadraturaOut(BaseModel):
-    period: str = Field(serialization_alias="mes")
-    balanced: bool = Field(serialization_alias="cuadra")
-    owed: int = Field(serialization_alias="devengado")
-    paid: int = Field(serialization_alias="pagado")
-    pending: int = Field(serialization_alias="pendiente")
-    expired: int = Field(serialization_alias="caducado")
-    orders: dict[str, int] = Field(serialization_alias="ordenes")
-    accounts: list[AccountBalanceOut] = Field(serialization_alias="cuentas")
-    problems: list[str] = Field(serialization_alias="problemas")
+    period: str
+    balanced: bool = Field(description="Todos los controles cuadran")
+    owed: int = Field(description="Devengado")
+    paid: int = Field(description="Pagado")
+    pending: int = Field(description="Pendiente")
+    expired: int = Field(description="Caducado")
+    orders: list[StatusCountOut] = Field(description="Órdenes del mes por estado")
+    accounts: list[AccountBalanceOut]
+    problems: list[str]
 
 
 class AttemptOut(BaseModel):
-    reference: str = Field(serialization_alias="referencia")
-    channel: str = Field(serialization_alias="canal")
-    account: str = Field(serialization_alias="cuenta")
-    status: str = Field(serialization_alias="estado")
-    reason: str | None = Field(serialization_alias="motivo")
-    bank_reference: str | None = Field(serialization_alias="referencia_banco")
-    settled_on: date | None = Field(serialization_alias="pagado_el")
+    reference: str
+    channel: str
+    account: str = Field(description="Tipo de cuenta y sus últimos 4 dígitos")
+    status: str
+    status_label: str
+    reason: str | None
+    bank_reference: str | None
+    settled_on: date | None
 
 
 class OrderOut(BaseModel):
-    period: str = Field(serialization_alias="mes")
-    concept: str = Field(serialization_alias="concepto")
-    amount: int = Field(serialization_alias="monto")
-    status: str = Field(serialization_alias="estado")
-    attempts: list[AttemptOut] = Field(serialization_alias="intentos")
+    period: Month
+    concept: str
+    amount: int
+    status: str
+    status_label: str
+    attempts: list[AttemptOut]
 
 
 class ClaimOut(BaseModel):
-    reference: str = Field(serialization_alias="referencia")
-    status: str = Field(serialization_alias="estado")
-    amount: int = Field(serialization_alias="monto")
+    reference: str
+    status: str
+    status_label: str
+    amount: int
 
 
 class TariffOut(BaseModel):
-    concept: str = Field(serialization_alias="concepto")
-    tranche: int = Field(serialization_alias="tramo")
-    effective_from: date = Field(serialization_alias="vigente_desde")
-    published_at: date = Field(serialization_alias="publicado")
-    amount: int = Field(serialization_alias="monto")
-    source: str = Field(serialization_alias="fuente")
+    model_config = ConfigDict(from_attributes=True)
+
+    concept: str
+    tranche: int
+    effective_from: date
+    published_at: date
+    amount: int
+    source: str
 
 
 class ReliquidationTotalOut(BaseModel):
-    months: int = Field(serialization_alias="meses")
-    amount: int = Field(serialization_alias="monto")
+    months: int
+    amount: int = Field(description="Diferencias a favor de las familias (CLP)")
 
 
 class TariffUploadOut(BaseModel):
-    added: int = Field(serialization_alias="agregadas")
-    reliquidation: ReliquidationTotalOut = Field(serialization_alias="reliquidacion")
+    added: int = Field(description="Filas nuevas cargadas")
+    reliquidation: ReliquidationTotalOut
 
 
 class GapOut(BaseModel):
-    family_id: UUID = Field(serialization_alias="familia_id")
-    period: str = Field(serialization_alias="mes")
-    plan_month: int = Field(serialization_alias="mes_plan")
-    recorded: int = Field(serialization_alias="registrado")
-    granted: int = Field(serialization_alias="ya_reliquidado")
-    in_force: int = Field(serialization_alias="vigente")
-    gap: int = Field(serialization_alias="diferencia")
-    source: str = Field(serialization_alias="fuente")
+    model_config = ConfigDict(from_attributes=True)
+
+    family_id: UUID
+    period: Month
+    plan_month: int
+    recorded: int = Field(description="Monto registrado")
+    granted: int = Field(description="Diferencia ya reliquidada")
+    in_force: int = Field(description="Monto de la tarifa vigente hoy")
+    gap: int = Field(description="Diferencia: positiva a favor de la familia")
+    source: str
 
 
 class ReliquidationsOut(BaseModel):
-    policy_pays: bool = Field(serialization_alias="se_paga")
-    months: int = Field(serialization_alias="meses")
-    families: int = Field(serialization_alias="familias")
-    amount_owed: int = Field(serialization_alias="monto_a_favor")
-    amount_overpaid: int = Field(serialization_alias="monto_en_contra")
-    gaps: list[GapOut] = Field(serialization_alias="detalle")
+    policy_pays: bool = Field(description="La política vigente paga las reliquidaciones")
+    months: int
+    families: int
+    amount_owed: int = Field(description="Suma de las diferencias a favor de las familias")
+    amount_overpaid: int = Field(description="Suma de las diferencias en contra (no se cobran)")
+    gaps: list[GapOut]
 
 
 class ReliquidationsApplied(BaseModel):
-    granted: int = Field(serialization_alias="registradas")
-    for_review: int = Field(serialization_alias="por_revisar")
+    granted: int = Field(description="Diferencias registradas para el próximo ciclo")
+    for_review: int = Field(description="Meses con una reliquidación anterior, por revisar")
 
 
 class BonusImportOut(BaseModel):
-    registered: int = Field(serialization_alias="registrados")
-    already_registered: int = Field(serialization_alias="ya_registrados")
+    registered: int
+    already_registered: int

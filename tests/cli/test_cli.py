@@ -282,8 +282,8 @@ def test_pagos_calendario_answers_how_much_a_family_will_receive(system: LocalSt
     assert result.returncode == 0, result.stderr
     months = json.loads(result.stdout)
     assert len(months) == 24
-    assert {"mes", "mes_plan", "concepto", "monto"} <= set(months[0])
-    assert sum(m["monto"] for m in months) == 446_010
+    assert {"period", "plan_month", "concept", "amount"} <= set(months[0])
+    assert sum(m["amount"] for m in months) == 446_010
     table = familias(system.settings, "pagos", "calendario", "--inicio", "2024-02")
     assert "Total: $446.010" in table.stdout
 

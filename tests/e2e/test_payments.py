@@ -41,21 +41,21 @@ async def test_the_cli_runs_the_months_cycle_and_the_family_sees_its_payment(
         return await payments.get(f"/v1/families/{family.id}/payee")
 
     found = await eventually(payee, until=lambda r: r.status_code == 200, timeout=30)
-    assert found.json()["canal"] == "transferencia"
-    assert found.json()["tipo_cuenta"] == "cuenta_rut"
+    assert found.json()["channel"] == "transferencia"
+    assert found.json()["account_kind"] == "cuenta_rut"
     assert found.json()["run"].startswith("**.***.")  # masked: never the full RUT
 
     # The other family gave an account the bank will find closed.
     async def closed_payee() -> httpx.Response:
         return await payments.put(
             f"/v1/families/{closed.id}/payee",
-            json={"canal": "transferencia", "banco": "001", "tipo_cuenta": "cuenta_vista",
-                  "numero_cuenta": "12340000", "motivo": "Cuenta informada por la titular"},
+            json={"channel": "transferencia", "bank_code": "001", "account_kind": "cuenta_vista",
+                  "account_number": "12340000", "reason": "Cuenta informada por la titular"},
             headers={"X-Familias-Usuario": "encargada.pagos"},
         )  # fmt: skip
 
     changed = await eventually(closed_payee, until=lambda r: r.status_code == 200, timeout=30)
-    assert changed.json()["cuenta"] == "···0000"
+    assert changed.json()["account"] == "···0000"
 
     period = "2031-01"
     bus = await Bus.connect(settings, name="test-e2e-payments")
@@ -84,12 +84,12 @@ async def test_the_cli_runs_the_months_cycle_and_the_family_sees_its_payment(
     assert "ya está en curso o ya se ejecutó" in again.stderr
 
     orders = (await payments.get(f"/v1/families/{family.id}/orders")).json()
-    assert [(o["mes"], o["estado"]) for o in orders] == [(period, "pagada")]
-    assert orders[0]["intentos"][0]["referencia_banco"]
+    assert [(o["period"], o["status_label"]) for o in orders] == [(period, "pagada")]
+    assert orders[0]["attempts"][0]["bank_reference"]
 
     books = familias(settings, "pagos", "cuadratura", period, "--json")
     assert books.returncode == 0, books.stderr
-    assert json.loads(books.stdout)["cuadra"] is True
+    assert json.loads(books.stdout)["balanced"] is True
 
     # The payments officer's page: the cycle, the books and the rejection, down to the family.
     page = await supervision.get("/pagos", params={"mes": period})

@@ -10,7 +10,7 @@ from services.payments.labels import BONUS_CONCEPTS
 from services.payments.schemas import BonusImportOut
 from shared.http.deps import Actor, Session
 
-router = APIRouter(prefix="/v1/bonos", tags=["bonos"])
+router = APIRouter(prefix="/v1/bonuses", tags=["bonos"])
 
 
 @router.post(

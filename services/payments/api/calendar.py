@@ -20,21 +20,16 @@ router = APIRouter(prefix="/v1/calendar", tags=["tarifas"])
 )
 async def calendar(
     db: Session,
-    start: Annotated[
-        str, Query(alias="inicio", pattern=PERIOD, description="Mes del primer pago, AAAA-MM")
-    ],
+    start: Annotated[str, Query(pattern=PERIOD, description="Mes del primer pago, AAAA-MM")],
     income_per_capita: Annotated[
         int | None,
         Query(
-            alias="ingreso_per_capita",
             ge=0,
             le=10_000_000,
             description="Ingreso per cápita mensual (CLP)",
         ),
     ] = None,
-    member_count: Annotated[
-        int, Query(alias="integrantes", ge=1, le=30, description="Integrantes de la familia")
-    ] = 1,
+    member_count: Annotated[int, Query(ge=1, le=30, description="Integrantes de la familia")] = 1,
 ) -> CalendarOut:
     found = await tariff_service.calendar(
         db, parse_period(start), income_per_capita=income_per_capita, member_count=member_count
@@ -43,7 +38,7 @@ async def calendar(
         start=start,
         months=[
             CalendarMonthOut(
-                period=f"{m.paid_month:%Y-%m}",
+                period=m.paid_month,
                 plan_month=m.plan_month,
                 tranche=m.tranche,
                 concept=m.concept,

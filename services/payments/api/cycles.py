@@ -15,6 +15,7 @@ from services.payments.schemas import (
     AccountBalanceOut,
     CuadraturaOut,
     LineStatus,
+    StatusCountOut,
     TransferOut,
 )
 from shared.contracts.payments import CycleProgress
@@ -41,15 +42,13 @@ async def cycle_progress(period: PeriodPath, db: Session) -> CycleProgress:
 async def cycle_transfers(
     period: PeriodPath,
     db: Session,
-    status: Annotated[
-        LineStatus, Query(alias="estado", description="Estado de la transferencia")
-    ] = "rejected",
-    limit: Annotated[int, Query(alias="limite", ge=1, le=5000)] = 500,
+    status: Annotated[LineStatus, Query(description="Estado de la transferencia")] = "rejected",
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[TransferOut]:
     return [
         TransferOut(
             family_id=r.family_id,
-            period=f"{r.period:%Y-%m}",
+            period=r.period,
             concept=r.concept,
             amount=int(r.amount),
             reason=r.reason_text,
@@ -73,7 +72,10 @@ async def cuadratura(period: PeriodPath, db: Session) -> CuadraturaOut:
         paid=report.paid,
         pending=report.pending,
         expired=report.expired,
-        orders={ORDER_STATES.get(k, k): v for k, v in report.orders.items()},
+        orders=[
+            StatusCountOut(status=k, status_label=ORDER_STATES.get(k, k), count=v)
+            for k, v in report.orders.items()
+        ],
         accounts=[
             AccountBalanceOut(
                 account=account,

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/families/{family_id}", tags=["derechos y órdenes
 async def entitlements(family_id: UUID, db: Session) -> list[EntitlementOut]:
     return [
         EntitlementOut(
-            period=f"{e.period:%Y-%m}",
+            period=e.period,
             plan_month=e.plan_month,
             concept=e.concept,
             amount=e.amount,

@@ -9,11 +9,11 @@ from services.payments.labels import LINE_STATES
 from services.payments.schemas import ClaimOut
 from shared.http.deps import Actor, Session
 
-router = APIRouter(prefix="/v1/pagos-presenciales", tags=["pago presencial"])
+router = APIRouter(prefix="/v1/in-person-payments", tags=["pago presencial"])
 
 
 @router.post(
-    "/{reference}/cobro",
+    "/{reference}/claim",
     summary="Registrar el cobro en caja de un pago presencial (según el informe de la caja)",
     responses={
         404: {"description": "No existe un pago con esa referencia"},
@@ -22,4 +22,9 @@ router = APIRouter(prefix="/v1/pagos-presenciales", tags=["pago presencial"])
 )
 async def claim(reference: str, db: Session, actor: Actor = "sistema") -> ClaimOut:
     line = await in_person_service.claim(db, reference, actor=actor)
-    return ClaimOut(reference=reference, status=LINE_STATES["claimed"], amount=int(line.amount))
+    return ClaimOut(
+        reference=reference,
+        status="claimed",
+        status_label=LINE_STATES["claimed"],
+        amount=int(line.amount),
+    )

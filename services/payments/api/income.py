@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/families/{family_id}", tags=["ingreso"])
 
 
 @router.put(
-    "/ingreso",
+    "/income",
     summary="Registrar el ingreso per cápita de la familia (Bono Base Familiar)",
 )
 async def record_income(

@@ -18,16 +18,18 @@ router = APIRouter(prefix="/v1/families/{family_id}", tags=["derechos y órdenes
 async def family_orders(family_id: UUID, db: Session) -> list[OrderOut]:
     return [
         OrderOut(
-            period=f"{history.order.period:%Y-%m}",
+            period=history.order.period,
             concept=history.order.concept,
             amount=history.order.amount,
-            status=ORDER_STATES.get(history.order.state, history.order.state),
+            status=history.order.state,
+            status_label=ORDER_STATES.get(history.order.state, history.order.state),
             attempts=[
                 AttemptOut(
                     reference=line.end_to_end_id,
                     channel=line.channel,
                     account=f"{line.account_kind} ···{line.account_number[-4:]}",
-                    status=LINE_STATES.get(line.status, line.status),
+                    status=line.status,
+                    status_label=LINE_STATES.get(line.status, line.status),
                     reason=line.reason_text,
                     bank_reference=line.bank_reference,
                     settled_on=line.settled_on,

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/reliquidaciones", tags=["reliquidaciones"])
 async def reliquidations(
     db: Session,
     runtime: Runtime,
-    limit: Annotated[int, Query(alias="limite", ge=1, le=10_000)] = 1000,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> ReliquidationsOut:
     found = await reliquidation_service.gaps(db)
     return ReliquidationsOut(
@@ -26,24 +26,12 @@ async def reliquidations(
         families=len({g.family_id for g in found}),
         amount_owed=sum(g.gap for g in found if g.gap > 0),
         amount_overpaid=-sum(g.gap for g in found if g.gap < 0),
-        gaps=[
-            GapOut(
-                family_id=g.family_id,
-                period=f"{g.period:%Y-%m}",
-                plan_month=g.plan_month,
-                recorded=g.recorded,
-                granted=g.granted,
-                in_force=g.in_force,
-                gap=g.gap,
-                source=g.source,
-            )
-            for g in found[:limit]
-        ],
+        gaps=[GapOut.model_validate(g) for g in found[:limit]],
     )
 
 
 @router.post(
-    "/aplicar",
+    "/apply",
     summary="Registrar las diferencias a favor para pagarlas en el próximo ciclo",
     responses={409: {"description": "La política vigente no paga reliquidaciones"}},
 )

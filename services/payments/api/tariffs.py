@@ -15,17 +15,7 @@ router = APIRouter(prefix="/v1/tariffs", tags=["tarifas"])
 
 @router.get("", summary="Tarifas vigentes e históricas, con su publicación y fuente")
 async def tariffs(db: Session) -> list[TariffOut]:
-    return [
-        TariffOut(
-            concept=r.concept,
-            tranche=r.tranche,
-            effective_from=r.effective_from,
-            published_at=r.published_at,
-            amount=r.amount,
-            source=r.source,
-        )
-        for r in await tariff_service.current(db)
-    ]
+    return [TariffOut.model_validate(row) for row in await tariff_service.current(db)]
 
 
 @router.post(

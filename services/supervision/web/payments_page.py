@@ -48,7 +48,7 @@ async def payments_page(
         except NotFound:
             progress = None
         rejected: list[dict[str, Any]] = (
-            await payments.get(f"/v1/cycles/{month}/transfers", estado="rejected", limite=200)
+            await payments.get(f"/v1/cycles/{month}/transfers", status="rejected", limit=200)
             if progress
             else []
         )

@@ -57,21 +57,21 @@ async def test_a_family_with_income_recorded_gets_base_familiar_and_then_control
 ) -> None:
     client, bus, runtime = service
     calendar = (
-        await client.get("/v1/calendar", params={"inicio": "2025-03", "ingreso_per_capita": 30_000})
+        await client.get("/v1/calendar", params={"start": "2025-03", "income_per_capita": 30_000})
     ).json()
-    assert "No hay umbral" in calendar["notas"][0]
-    assert {m["concepto"] for m in calendar["meses"]} == {"bono_proteccion"}
+    assert "No hay umbral" in calendar["notes"][0]
+    assert {m["concept"] for m in calendar["months"]} == {"bono_proteccion"}
 
     loaded = await client.post("/v1/tariffs", content=THRESHOLD_CSV.encode())
     assert loaded.status_code == 200, loaded.text
     calendar = (
         await client.get(
             "/v1/calendar",
-            params={"inicio": "2025-03", "ingreso_per_capita": 30_000, "integrantes": 4},
+            params={"start": "2025-03", "income_per_capita": 30_000, "member_count": 4},
         )
     ).json()
-    base = [m for m in calendar["meses"] if m["concepto"] == "bono_base_familiar"]
-    assert [m["monto"] for m in base[:2]] == [77_411, 77_411]
+    base = [m for m in calendar["months"] if m["concept"] == "bono_base_familiar"]
+    assert [m["amount"] for m in base[:2]] == [77_411, 77_411]
     assert len(base) == 21  # payments 22–24 taper to nothing
 
     family, without_income = uuid4(), uuid4()
@@ -82,16 +82,16 @@ async def test_a_family_with_income_recorded_gets_base_familiar_and_then_control
             session, family, member_id=uuid4(), run=run, name="Titular"
         )
     income = await client.put(
-        f"/v1/families/{family}/ingreso",
-        json={"ingreso_per_capita": 30_000, "integrantes": 4,
-              "fuente": "Registro Social de Hogares", "fecha": "2025-03-10"},
+        f"/v1/families/{family}/income",
+        json={"income_per_capita": 30_000, "member_count": 4,
+              "source": "Registro Social de Hogares", "recorded_on": "2025-03-10"},
     )  # fmt: skip
     assert income.status_code == 200, income.text
     await register(bus, family, date(2025, 3, 1), 1)
     await register(bus, without_income, date(2025, 3, 1), 1)
 
     owed = (await client.get(f"/v1/families/{family}/entitlements")).json()
-    assert sorted((o["concepto"], o["monto"]) for o in owed) == [
+    assert sorted((o["concept"], o["amount"]) for o in owed) == [
         ("bono_base_familiar", 77_411),
         ("bono_proteccion", 23_694),
     ]
@@ -103,11 +103,11 @@ async def test_a_family_with_income_recorded_gets_base_familiar_and_then_control
         f"{run};2025-03;control_nino_sano;11000;Acreditación municipal\n"
         f"{run};2025-04;control_nino_sano;11000;Acreditación municipal\n"
     )
-    refused = await client.post("/v1/bonos", content=bonus.encode())
+    refused = await client.post("/v1/bonuses", content=bonus.encode())
     assert refused.status_code == 422
-    assert [(e["fila"], e["columna"]) for e in refused.json()["errores"]] == [(3, "concepto")]
-    accepted = await client.post("/v1/bonos", content=bonus.rsplit("\n", 2)[0].encode() + b"\n")
-    assert accepted.json() == {"registrados": 1, "ya_registrados": 0}
+    assert [(e["line"], e["column"]) for e in refused.json()["errors"]] == [(3, "concepto")]
+    accepted = await client.post("/v1/bonuses", content=bonus.rsplit("\n", 2)[0].encode() + b"\n")
+    assert accepted.json() == {"registered": 1, "already_registered": 0}
     books = (await client.get("/v1/cycles/2025-03/cuadratura")).json()
-    assert books["cuadra"], books["problemas"]
-    assert books["devengado"] == 77_411 + 23_694 + 23_694 + 11_000
+    assert books["balanced"], books["problems"]
+    assert books["owed"] == 77_411 + 23_694 + 23_694 + 11_000

@@ -30,19 +30,19 @@ async def test_a_bonus_file_is_applied_whole_once_and_bad_rows_name_their_line(
         f"{dotted};2025-03;asistencia_escolar;11.429;Oficio MDSF 123/2025\n"
         f"{run};2025-09;logro_escolar;82181;Nómina Logro Escolar 2025\n"
     )
-    first = await payments.client.post("/v1/bonos", content=good.encode("utf-8-sig"))
+    first = await payments.client.post("/v1/bonuses", content=good.encode("utf-8-sig"))
     assert first.status_code == 200, first.text
-    assert first.json() == {"registrados": 2, "ya_registrados": 0}
-    again = await payments.client.post("/v1/bonos", content=good.encode())
-    assert again.json() == {"registrados": 0, "ya_registrados": 2}
+    assert first.json() == {"registered": 2, "already_registered": 0}
+    again = await payments.client.post("/v1/bonuses", content=good.encode())
+    assert again.json() == {"registered": 0, "already_registered": 2}
 
     orders = (await payments.client.get(f"/v1/families/{family}/orders")).json()
-    assert sorted((o["mes"], o["concepto"], o["monto"], o["estado"]) for o in orders) == [
+    assert sorted((o["period"], o["concept"], o["amount"], o["status_label"]) for o in orders) == [
         ("2025-03", "asistencia_escolar", 11_429, "pendiente"),
         ("2025-09", "logro_escolar", 82_181, "pendiente"),
     ]
     books = (await payments.client.get("/v1/cycles/2025-09/cuadratura")).json()
-    assert books["cuadra"], books["problemas"]
+    assert books["balanced"], books["problems"]
 
     stranger = a_run()
     bad = (
@@ -53,11 +53,11 @@ async def test_a_bonus_file_is_applied_whole_once_and_bad_rows_name_their_line(
         f"{run},2025-13,asistencia_escolar,11429,Oficio 124\n"
         f"{run},2025-04,bono_invierno,5000,Oficio 124\n"
     )
-    refused = await payments.client.post("/v1/bonos", content=bad.encode())
+    refused = await payments.client.post("/v1/bonuses", content=bad.encode())
     assert refused.status_code == 422
     body = refused.json()
-    assert body["errores_total"] == 4
-    assert [(e["fila"], e["columna"]) for e in body["errores"]] == [
+    assert body["error_count"] == 4
+    assert [(e["line"], e["column"]) for e in body["errors"]] == [
         (3, "run"),  # not a payee
         (4, "monto"),  # registered before with another amount
         (5, "mes"),

@@ -37,15 +37,15 @@ async def test_a_retried_command_registers_once_and_answers_the_same(
 
 
 async def test_the_calendar_answers_how_much_a_family_will_get(payments: ServiceUnderTest) -> None:
-    answer = (await payments.client.get("/v1/calendar", params={"inicio": "2024-02"})).json()
+    answer = (await payments.client.get("/v1/calendar", params={"start": "2024-02"})).json()
     assert answer["total"] == 446_010
-    assert answer["meses"][0] == {
-        "mes": "2024-02",
-        "mes_plan": 1,
-        "tramo": 1,
-        "concepto": "bono_proteccion",
-        "monto": 22_674,
-        "fuente": "IPS/ChileAtiende: reajuste IPC febrero 2024",
+    assert answer["months"][0] == {
+        "period": "2024-02",
+        "plan_month": 1,
+        "tranche": 1,
+        "concept": "bono_proteccion",
+        "amount": 22_674,
+        "source": "IPS/ChileAtiende: reajuste IPC febrero 2024",
     }
-    bad = await payments.client.get("/v1/calendar", params={"inicio": "2024-13"})
+    bad = await payments.client.get("/v1/calendar", params={"start": "2024-13"})
     assert bad.status_code == 422

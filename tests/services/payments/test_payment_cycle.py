@@ -193,8 +193,8 @@ async def test_a_cycle_pays_each_order_once_retries_rejects_and_expires_in_perso
         assert await events(env, subjects.TRANSFER_SETTLED) == 27
         assert await events(env, subjects.TRANSFER_REJECTED) == 3
         books = await env.cuadratura("2030-01")
-        assert books["cuadra"], books["problemas"]
-        assert (books["devengado"], books["pagado"], books["pendiente"]) == (
+        assert books["balanced"], books["problems"]
+        assert (books["owed"], books["paid"], books["pending"]) == (
             30 * AMOUNT_2030_MONTH_1,
             27 * AMOUNT_2030_MONTH_1,
             3 * AMOUNT_2030_MONTH_1,
@@ -210,7 +210,7 @@ async def test_a_cycle_pays_each_order_once_retries_rejects_and_expires_in_perso
         )
         for (family_id,) in rejected_families:
             payee = (await env.http.get(f"/v1/families/{family_id}/payee")).json()
-            assert payee["canal"] == "presencial"
+            assert payee["channel"] == "presencial"
         # The family's timeline hears it from the second rejection's event.
         reasons = await env.sql(
             "SELECT payload->'data'->>'reason' FROM outbox WHERE subject = :s",
@@ -225,9 +225,9 @@ async def test_a_cycle_pays_each_order_once_retries_rejects_and_expires_in_perso
         available = await env.sql(
             "SELECT end_to_end_id FROM batch_lines WHERE status = 'available' ORDER BY 1"
         )
-        claimed = await env.http.post(f"/v1/pagos-presenciales/{available[0][0]}/cobro")
+        claimed = await env.http.post(f"/v1/in-person-payments/{available[0][0]}/claim")
         assert claimed.status_code == 200, claimed.text
-        again = await env.http.post(f"/v1/pagos-presenciales/{available[0][0]}/cobro")
+        again = await env.http.post(f"/v1/in-person-payments/{available[0][0]}/claim")
         assert again.status_code == 409
         assert "cobrada" in again.json()["detail"]
 
@@ -237,8 +237,8 @@ async def test_a_cycle_pays_each_order_once_retries_rejects_and_expires_in_perso
         assert october.opened.expired == 2
         assert await events(env, subjects.TRANSFER_EXPIRED) == 2
         books = await env.cuadratura("2030-01")
-        assert books["cuadra"], books["problemas"]
-        assert (books["pagado"], books["caducado"], books["pendiente"]) == (
+        assert books["balanced"], books["problems"]
+        assert (books["paid"], books["expired"], books["pending"]) == (
             28 * AMOUNT_2030_MONTH_1,
             2 * AMOUNT_2030_MONTH_1,
             0,
@@ -267,7 +267,7 @@ async def test_a_worker_stopped_while_the_bank_works_loses_and_doubles_nothing(
         assert view.progress is not None
         assert (view.progress.settled, view.progress.in_flight) == (15, 0)
         assert await events(env, subjects.TRANSFER_SETTLED) == 15
-        assert (await env.cuadratura("2030-01"))["cuadra"]
+        assert (await env.cuadratura("2030-01"))["balanced"]
         await assert_paid_at_most_once(env)
 
 
@@ -316,5 +316,5 @@ async def test_a_restarted_cycle_sends_what_an_earlier_run_built_and_builds_noth
         # Run it once more: nothing left to build, nothing paid twice.
         again = await env.run_cycle("2030-01")
         assert again.batches_built == 0
-        assert (await env.cuadratura("2030-01"))["cuadra"]
+        assert (await env.cuadratura("2030-01"))["balanced"]
         await assert_paid_at_most_once(env)

@@ -39,7 +39,7 @@ async def test_a_late_law_is_computed_shown_and_paid_only_once(
     assert await register(bus, family, date(2026, 5, 1), 19) == SUF_2025
     assert await register(bus, family, date(2026, 6, 1), 20) == SUF_2025
     assert await register(bus, other, date(2026, 4, 1), 19) == SUF_2025  # before the law
-    assert (await client.get("/v1/reliquidaciones")).json()["meses"] == 0
+    assert (await client.get("/v1/reliquidaciones")).json()["months"] == 0
 
     upload = await client.post(
         "/v1/tariffs",
@@ -47,29 +47,29 @@ async def test_a_late_law_is_computed_shown_and_paid_only_once(
         headers={"Content-Type": "text/csv", "X-Familias-Usuario": "admin.pagos"},
     )
     assert upload.status_code == 200, upload.text
-    assert upload.json() == {"agregadas": 1, "reliquidacion": {"meses": 2, "monto": 2 * 793}}
+    assert upload.json() == {"added": 1, "reliquidation": {"months": 2, "amount": 2 * 793}}
     same_again = await client.post("/v1/tariffs", content=LATE_LAW.encode())
-    assert same_again.json()["agregadas"] == 0
+    assert same_again.json()["added"] == 0
 
     shown = (await client.get("/v1/reliquidaciones")).json()
-    assert shown["se_paga"] is True
-    assert [(d["familia_id"], d["mes"], d["diferencia"]) for d in shown["detalle"]] == [
+    assert shown["policy_pays"] is True
+    assert [(d["family_id"], d["period"], d["gap"]) for d in shown["gaps"]] == [
         (str(family), "2026-05", 793),
         (str(family), "2026-06", 793),
     ]
     # Months registered from now on use the new row; the calendar shows it too.
     assert await register(bus, family, date(2026, 7, 1), 21) == 22_800
-    months = (await client.get("/v1/calendar", params={"inicio": "2024-11"})).json()["meses"]
-    assert months[18] == months[18] | {"mes": "2026-05", "mes_plan": 19, "monto": 22_800}
+    months = (await client.get("/v1/calendar", params={"start": "2024-11"})).json()["months"]
+    assert months[18] == months[18] | {"period": "2026-05", "plan_month": 19, "amount": 22_800}
 
-    applied = await client.post("/v1/reliquidaciones/aplicar")
-    assert applied.json() == {"registradas": 2, "por_revisar": 0}
-    assert (await client.get("/v1/reliquidaciones")).json()["meses"] == 0
-    again = await client.post("/v1/reliquidaciones/aplicar")
-    assert again.json() == {"registradas": 0, "por_revisar": 0}
+    applied = await client.post("/v1/reliquidaciones/apply")
+    assert applied.json() == {"granted": 2, "for_review": 0}
+    assert (await client.get("/v1/reliquidaciones")).json()["months"] == 0
+    again = await client.post("/v1/reliquidaciones/apply")
+    assert again.json() == {"granted": 0, "for_review": 0}
 
     orders = (await client.get(f"/v1/families/{family}/orders")).json()
-    assert sorted((o["mes"], o["concepto"], o["monto"]) for o in orders) == [
+    assert sorted((o["period"], o["concept"], o["amount"]) for o in orders) == [
         ("2026-05", "bono_proteccion", SUF_2025),
         ("2026-05", "reliquidacion", 793),
         ("2026-06", "bono_proteccion", SUF_2025),
@@ -77,8 +77,8 @@ async def test_a_late_law_is_computed_shown_and_paid_only_once(
         ("2026-07", "bono_proteccion", 22_800),
     ]
     books = (await client.get("/v1/cycles/2026-05/cuadratura")).json()
-    assert books["cuadra"], books["problemas"]
-    assert books["devengado"] == SUF_2025 + 793
+    assert books["balanced"], books["problems"]
+    assert books["owed"] == SUF_2025 + 793
 
 
 async def test_a_published_tariff_is_never_rewritten_and_bad_files_name_their_line(
@@ -95,12 +95,12 @@ async def test_a_published_tariff_is_never_rewritten_and_bad_files_name_their_li
     assert bad.status_code == 422
     assert "línea 3" in bad.json()["detail"]
     tariffs = (await client.get("/v1/tariffs")).json()
-    assert not any(t["vigente_desde"] == "2026-05-01" for t in tariffs)  # refused whole
+    assert not any(t["effective_from"] == "2026-05-01" for t in tariffs)  # refused whole
 
 
 async def test_without_the_policy_differences_are_shown_never_paid(
     payments: ServiceUnderTest,
 ) -> None:
-    refused = await payments.client.post("/v1/reliquidaciones/aplicar")
+    refused = await payments.client.post("/v1/reliquidaciones/apply")
     assert refused.status_code == 409
     assert "no paga reliquidaciones" in refused.json()["detail"]

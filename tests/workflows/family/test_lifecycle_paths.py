@@ -227,9 +227,11 @@ async def test_a_family_completes_its_24_months(
     assert kinds[-1] == "egreso"
     # Each month's transfer was registered once, at the tariffs in force that month.
     owed = (await payments.client.get(f"/v1/families/{family.family_id}/entitlements")).json()
-    assert [e["mes_plan"] for e in owed] == list(range(1, 25))
-    calendar = (await payments.client.get("/v1/calendar", params={"inicio": owed[0]["mes"]})).json()
-    assert sum(e["monto"] for e in owed) == calendar["total"]
+    assert [e["plan_month"] for e in owed] == list(range(1, 25))
+    calendar = (
+        await payments.client.get("/v1/calendar", params={"start": owed[0]["period"]})
+    ).json()
+    assert sum(e["amount"] for e in owed) == calendar["total"]
     assert kinds.count("derecho") == 24
     shown = (await intake.client.get(f"/v1/families/{family.family_id}/process")).json()
     assert shown["exit_cause"] == "cumplimiento"
@@ -354,7 +356,7 @@ async def test_abandonment_reinstated_keeps_the_months_counted(
 
     async def order_states() -> set[str]:
         orders = await payments.client.get(f"/v1/families/{family.family_id}/orders")
-        return {o["estado"] for o in orders.json()}
+        return {o["status_label"] for o in orders.json()}
 
     # While the procedure is open the family's payments are held, not dropped.
     assert await eventually(order_states, until=lambda s: s == {"retenida"}) == {"retenida"}
