@@ -88,7 +88,7 @@ async def _run(stack: LocalStack, seconds: int, rounds: int) -> None:
         day = date(2025, 3, 1)
         warm: list[Request] = [
             ("POST", f"/v1/families/{families[i % FAMILIES]}/sessions",
-             {"fecha": "2025-02-15", "tipo": KINDS[i % len(KINDS)], "asistencia": "asistio"})
+             {"held_on": "2025-02-15", "kind": KINDS[i % len(KINDS)], "attendance": "asistio"})
             for i in range(5 * RATE)
         ]  # fmt: skip
         await _open_loop(http, warm)
@@ -99,11 +99,11 @@ async def _run(stack: LocalStack, seconds: int, rounds: int) -> None:
                 family = families[i % FAMILIES]
                 held = day + timedelta(days=(round_number * total + i) // (FAMILIES * len(KINDS)))
                 body = {
-                    "fecha": held.isoformat(),
-                    "tipo": KINDS[(i // FAMILIES) % len(KINDS)],
-                    "asistencia": "asistio",
-                    "dimensiones": ["salud", "educacion"],
-                    "notas": "Sesión de seguimiento del plan.",
+                    "held_on": held.isoformat(),
+                    "kind": KINDS[(i // FAMILIES) % len(KINDS)],
+                    "attendance": "asistio",
+                    "dimensions": ["salud", "educacion"],
+                    "notes": "Sesión de seguimiento del plan.",
                 }
                 requests.append(("POST", f"/v1/families/{family}/sessions", body))
             health_p.append(

@@ -282,18 +282,18 @@ def session(
 ) -> None:
     """Registra una sesión con la familia (en menos de un minuto)."""
     body: dict[str, Any] = {
-        "fecha": _today_or(fecha),
-        "tipo": tipo,
-        "asistencia": asistencia,
-        "dimensiones": dimension,
+        "held_on": _today_or(fecha),
+        "kind": tipo,
+        "attendance": asistencia,
+        "dimensions": dimension,
     }
     if notas:
-        body["notas"] = notas
+        body["notes"] = notas
     answer = _post_fact(rut, "plans", "sessions", body, as_json)
     if not as_json:
-        console.print(f"Sesión registrada: {answer['tipo_nombre']} del {answer['fecha']}.")
-        if answer.get("advertencia"):
-            console.print(f"[yellow]Advertencia:[/yellow] {answer['advertencia']}")
+        console.print(f"Sesión registrada: {answer['kind_label']} del {answer['held_on']}.")
+        if answer.get("warning"):
+            console.print(f"[yellow]Advertencia:[/yellow] {answer['warning']}")
 
 
 def _levels(pairs: list[str]) -> list[dict[str, Any]]:
@@ -305,7 +305,7 @@ def _levels(pairs: list[str]) -> list[dict[str, Any]]:
                 f"[red]Indicador mal escrito: «{pair}». Use codigo=nivel, p. ej. empleo=2[/red]"
             )
             raise typer.Exit(ExitCode.USAGE)
-        items.append({"indicador": code.strip(), "nivel": int(level)})
+        items.append({"indicator": code.strip(), "level": int(level)})
     return items
 
 
@@ -330,7 +330,7 @@ def diagnosis(
     if as_json:
         print_json(answer)
     else:
-        console.print(f"Diagnóstico: {answer['estado']} ({len(answer['items'])} indicadores)")
+        console.print(f"Diagnóstico: {answer['status']} ({len(answer['items'])} indicadores)")
 
 
 @app.command("plan")
@@ -348,17 +348,17 @@ def plan(
     goals = []
     for item in meta:
         dimension, _, text = item.partition(":")
-        goals.append({"dimension": dimension.strip(), "descripcion": text.strip()})
+        goals.append({"dimension": dimension.strip(), "description": text.strip()})
     answer = None
     if goals:
-        body = {"asl_adultos": asl, "metas": goals}
+        body = {"asl_adults": asl, "goals": goals}
         answer = api.request("plans", "PUT", f"/v1/families/{family_id}/plan", json=body)
     if firmar:
         answer = api.request(
             "plans",
             "POST",
             f"/v1/families/{family_id}/plan/sign",
-            json={"fecha": _today_or(fecha)},
+            json={"signed_on": _today_or(fecha)},
         )
     if answer is None:
         errors.print("[red]Indique metas (--meta) o --firmar[/red]")
@@ -367,7 +367,7 @@ def plan(
         print_json(answer)
     else:
         console.print(
-            f"Plan versión {answer['revision']}: {answer['estado']}, {len(answer['metas'])} metas"
+            f"Plan versión {answer['revision']}: {answer['status']}, {len(answer['goals'])} metas"
         )
 
 
@@ -383,7 +383,7 @@ def evaluation(
         rut,
         "plans",
         "evaluation",
-        {"items": _levels(indicador), "metas_logradas": meta_lograda},
+        {"items": _levels(indicador), "goals_achieved": meta_lograda},
         as_json,
     )
     if not as_json:
@@ -391,7 +391,7 @@ def evaluation(
         for column in ("Indicador", "Antes", "Después", "Cambio"):
             table.add_column(column)
         for row in answer:
-            table.add_row(row["nombre"], str(row["antes"]), str(row["despues"]), str(row["cambio"]))
+            table.add_row(row["name"], str(row["before"]), str(row["after"]), str(row["change"]))
         console.print(table)
 
 
@@ -409,12 +409,12 @@ def abandonment_record(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Registra un documento del procedimiento de abandono (la visita domiciliaria, p. ej.)."""
-    body: dict[str, Any] = {"tipo": tipo, "fecha": _today_or(fecha), "contenido": contenido}
+    body: dict[str, Any] = {"kind": tipo, "dated": _today_or(fecha), "content": contenido}
     if recomendacion:
-        body["recomendacion"] = recomendacion
+        body["recommendation"] = recomendacion
     answer = _post_fact(rut, "plans", "abandonment-records", body, as_json)
     if not as_json:
-        console.print(f"Documento de abandono registrado: {answer['tipo']} del {answer['fecha']}.")
+        console.print(f"Documento de abandono registrado: {answer['kind']} del {answer['dated']}.")
 
 
 @app.command("listar")

@@ -38,24 +38,24 @@ class AbandonmentService:
     ) -> AbandonmentRecord:
         case = await case_service.get_case(session, family_id, lock=True)
         ensure_committed(case, "documentos de abandono")
-        if document.fecha > today:
+        if document.dated > today:
             raise ValidationFailed("La fecha del documento no puede ser futura")
         previous = {r.kind for r in await repository.records_of(session, family_id)}
-        needed = ORDER[: ORDER.index(document.tipo)]
+        needed = ORDER[: ORDER.index(document.kind)]
         missing = [k for k in needed if k not in previous]
         if missing:
             raise IllegalTransition(
                 "El procedimiento de abandono sigue un orden: falta antes " + ", ".join(missing)
             )
-        if document.tipo == "recomendacion" and not document.recomendacion:
+        if document.kind == "recomendacion" and not document.recommendation:
             raise ValidationFailed("Indique la recomendación: egreso o reincorporación")
         record = AbandonmentRecord(
             family_id=family_id,
-            kind=document.tipo,
-            dated=document.fecha,
+            kind=document.kind,
+            dated=document.dated,
             author=actor,
-            content=document.contenido,
-            recommendation=document.recomendacion,
+            content=document.content,
+            recommendation=document.recommendation,
         )
         session.add(record)
         await session.flush()
@@ -64,7 +64,7 @@ class AbandonmentService:
             AbandonmentReported(
                 family_id=family_id,
                 record_id=record.id,
-                kind=document.tipo,
+                kind=document.kind,
                 dated=record.dated,
                 recommendation=record.recommendation,
             ),

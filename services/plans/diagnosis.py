@@ -57,17 +57,17 @@ class DiagnosisService:
         check_version(diagnosis.lock_version, expected_version, "el diagnóstico")
         known = await catalog_service.indicators(session)
         for item in items:
-            indicator = known.get(item.indicador)
+            indicator = known.get(item.indicator)
             if indicator is None:
-                raise ValidationFailed(f"Indicador desconocido: {item.indicador}")
+                raise ValidationFailed(f"Indicador desconocido: {item.indicator}")
             levels = {level["nivel"] for level in indicator.levels}
-            if item.nivel is not None and item.nivel not in levels:
+            if item.level is not None and item.level not in levels:
                 raise ValidationFailed(
-                    f"Nivel {item.nivel} no existe para «{indicator.name}»: "
+                    f"Nivel {item.level} no existe para «{indicator.name}»: "
                     f"use {', '.join(str(n) for n in sorted(levels))}"
                 )
         merged = {i["indicador"]: i for i in diagnosis.items}
-        merged.update({i.indicador: i.model_dump(mode="json") for i in items})
+        merged.update({i.indicator: i.stored() for i in items})
         diagnosis.items = list(merged.values())
         diagnosis.lock_version += 1
         await session.flush()
@@ -91,7 +91,7 @@ class DiagnosisService:
         missing = [known[code].name for code in sorted(known) if code not in scored]
         if missing:
             raise ValidationFailed(
-                "Faltan indicadores por evaluar: " + "; ".join(missing), faltantes=missing
+                "Faltan indicadores por evaluar: " + "; ".join(missing), missing=missing
             )
         diagnosis.status = "completado"
         diagnosis.completed_by = actor

@@ -40,7 +40,7 @@ class EvaluationService:
         if plan is None:
             raise IllegalTransition("La evaluación final requiere un plan de intervención firmado")
         known = await catalog_service.indicators(session)
-        scored = {i.indicador for i in result.items}
+        scored = {i.indicator for i in result.items}
         unknown = scored - set(known)
         if unknown:
             raise ValidationFailed("Indicadores desconocidos: " + ", ".join(sorted(unknown)))
@@ -48,15 +48,15 @@ class EvaluationService:
         if missing:
             raise ValidationFailed("Faltan indicadores por evaluar: " + "; ".join(missing))
         goal_ids = {str(g.id) for g in plan.goals}
-        achieved = [str(g) for g in result.metas_logradas]
+        achieved = [str(g) for g in result.goals_achieved]
         if not set(achieved) <= goal_ids:
             raise ValidationFailed("Alguna meta indicada no pertenece al plan firmado")
         evaluation = Evaluation(
             family_id=family_id,
-            evaluated_on=result.fecha or today,
-            items=[i.model_dump(mode="json") for i in result.items],
+            evaluated_on=result.evaluated_on or today,
+            items=[i.stored() for i in result.items],
             goals_achieved=achieved,
-            notes=result.notas,
+            notes=result.notes,
             completed_by=actor,
         )
         session.add(evaluation)
@@ -87,11 +87,11 @@ class EvaluationService:
         return [
             ComparisonRow(
                 dimension=indicator.dimension_code,
-                indicador=code,
-                nombre=indicator.name,
-                antes=before.get(code),
-                despues=after.get(code),
-                cambio=_change(before.get(code), after.get(code)),
+                indicator=code,
+                name=indicator.name,
+                before=before.get(code),
+                after=after.get(code),
+                change=_change(before.get(code), after.get(code)),
             )
             for code, indicator in sorted(known.items(), key=lambda kv: kv[1].position)
         ]

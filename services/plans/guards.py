@@ -40,5 +40,5 @@ def check_version(current: int, expected: int | None, what: str) -> None:
         raise StaleVersion(
             f"Otra persona modificó {what} mientras usted lo editaba (versión {current}, "
             f"usted tenía la {expected}). Recárguelo y vuelva a aplicar su cambio.",
-            version_actual=current,
+            current_version=current,
         )

@@ -66,23 +66,23 @@ class InterventionPlanService:
         dimensions = {
             i.dimension_code for i in (await catalog_service.indicators(session)).values()
         }
-        for goal in proposed.metas:
+        for goal in proposed.goals:
             if goal.dimension not in dimensions:
                 raise ValidationFailed(f"Dimensión desconocida: {goal.dimension}")
-        draft.asl_adults = proposed.asl_adultos
+        draft.asl_adults = proposed.asl_adults
         draft.goals.clear()
         await session.flush()
         draft.goals.extend(
             Goal(
                 position=position,
                 dimension_code=goal.dimension,
-                description=goal.descripcion,
-                actions=goal.acciones,
-                responsible_member_id=goal.responsable_id,
-                target_date=goal.fecha_meta,
-                status=goal.estado,
+                description=goal.description,
+                actions=goal.actions,
+                responsible_member_id=goal.responsible_member_id,
+                target_date=goal.target_date,
+                status=goal.status,
             )
-            for position, goal in enumerate(proposed.metas)
+            for position, goal in enumerate(proposed.goals)
         )
         await session.flush()
         await repository.reload_goals(session, draft)

@@ -1,9 +1,10 @@
-"""Plans' HTTP bodies (Spanish field names: professionals type them on a phone)."""
+"""Plans' HTTP bodies: English field names; codes and what people read stay Spanish."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,21 +15,62 @@ from services.plans.rules import Attendance, SessionKindCode
 class CaseOut(BaseModel):
     family_id: UUID
     comuna: str | None
-    fecha_derivacion: date | None
-    abierto_en: datetime
-    compromiso_firmado_el: date | None = None
+    referred_on: date | None
+    opened_at: datetime
+    committed_on: date | None = None
     apoyo_familiar_id: UUID | None = None
-    egreso: date | None = None
-    causal_egreso: str | None = None
+    exited_on: date | None = None
+    exit_cause: str | None = None
+
+
+class LevelOut(BaseModel):
+    level: int
+    name: str
+
+
+class IndicatorOut(BaseModel):
+    code: str
+    name: str
+    levels: list[LevelOut]
+    critical_at: int = Field(description="Niveles iguales o menores son críticos")
+
+
+class DimensionOut(BaseModel):
+    code: str
+    name: str
+    indicators: list[IndicatorOut]
 
 
 class DiagnosisItem(BaseModel):
+    """One indicator's score, in a diagnosis or a final evaluation.
+
+    Both store their items as JSONB under the first release's keys (indicador, nivel,
+    notas, integrantes); `stored` and `from_stored` are the one translation.
+    """
+
     model_config = ConfigDict(extra="forbid")
 
-    indicador: str = Field(min_length=1, max_length=60)
-    nivel: int | None = Field(None, ge=0, le=10)
-    notas: str | None = Field(None, max_length=2000)
-    integrantes: list[UUID] = Field(default_factory=list, max_length=30)
+    indicator: str = Field(min_length=1, max_length=60)
+    level: int | None = Field(None, ge=0, le=10)
+    notes: str | None = Field(None, max_length=2000)
+    members: list[UUID] = Field(default_factory=list, max_length=30)
+
+    @classmethod
+    def from_stored(cls, item: Mapping[str, Any]) -> DiagnosisItem:
+        return cls(
+            indicator=item["indicador"],
+            level=item.get("nivel"),
+            notes=item.get("notas"),
+            members=item.get("integrantes", []),
+        )
+
+    def stored(self) -> dict[str, Any]:
+        return {
+            "indicador": self.indicator,
+            "nivel": self.level,
+            "notas": self.notes,
+            "integrantes": [str(m) for m in self.members],
+        }
 
 
 class DiagnosisIn(BaseModel):
@@ -40,29 +82,29 @@ class DiagnosisIn(BaseModel):
 class DiagnosisOut(BaseModel):
     id: UUID
     family_id: UUID
-    estado: str
+    status: str
     version: int
     items: list[DiagnosisItem]
-    completado_por: str | None
-    completado_el: date | None
+    completed_by: str | None
+    completed_on: date | None
 
 
 class GoalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dimension: str = Field(min_length=1, max_length=40)
-    descripcion: str = Field(min_length=3, max_length=2000)
-    acciones: list[str] = Field(default_factory=list, max_length=30)
-    responsable_id: UUID | None = None
-    fecha_meta: date | None = None
-    estado: Literal["pendiente", "en_curso", "lograda", "no_lograda"] = "pendiente"
+    description: str = Field(min_length=3, max_length=2000)
+    actions: list[str] = Field(default_factory=list, max_length=30)
+    responsible_member_id: UUID | None = None
+    target_date: date | None = None
+    status: Literal["pendiente", "en_curso", "lograda", "no_lograda"] = "pendiente"
 
 
 class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    asl_adultos: int = Field(0, ge=0, le=2, description="Adultos con acompañamiento sociolaboral")
-    metas: list[GoalIn] = Field(max_length=60)
+    asl_adults: int = Field(0, ge=0, le=2, description="Adultos con acompañamiento sociolaboral")
+    goals: list[GoalIn] = Field(max_length=60)
 
 
 class GoalOut(GoalIn):
@@ -73,19 +115,19 @@ class PlanOut(BaseModel):
     id: UUID
     family_id: UUID
     revision: int
-    estado: str
+    status: str
     version: int
-    trayectoria: Literal["simple", "doble"]
-    asl_adultos: int
-    metas: list[GoalOut]
-    firmado_el: date | None
-    firmado_por: str | None
+    trajectory: Literal["simple", "doble"]
+    asl_adults: int
+    goals: list[GoalOut]
+    signed_on: date | None
+    signed_by: str | None
 
 
 class SignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    fecha: date
+    signed_on: date
 
 
 class SessionIn(BaseModel):
@@ -93,89 +135,71 @@ class SessionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    fecha: date
-    tipo: SessionKindCode
-    asistencia: Attendance
-    dimensiones: list[str] = Field(default_factory=list, max_length=10)
-    metas: list[UUID] = Field(default_factory=list, max_length=60)
-    asistentes: list[UUID] = Field(default_factory=list, max_length=30)
-    notas: str | None = Field(None, max_length=4000)
+    held_on: date
+    kind: SessionKindCode
+    attendance: Attendance
+    dimensions: list[str] = Field(default_factory=list, max_length=10)
+    goal_ids: list[UUID] = Field(default_factory=list, max_length=60)
+    attendee_ids: list[UUID] = Field(default_factory=list, max_length=30)
+    notes: str | None = Field(None, max_length=4000)
 
 
 class SessionOut(BaseModel):
     id: UUID
     family_id: UUID
-    fecha: date
-    tipo: str
-    tipo_nombre: str
-    asistencia: str
-    dimensiones: list[str]
-    metas: list[str]
-    asistentes: list[str]
-    notas: str | None
-    profesional: str
-    advertencia: str | None = None
+    held_on: date
+    kind: str
+    kind_label: str
+    attendance: str
+    dimensions: list[str]
+    goal_ids: list[str]
+    attendee_ids: list[str]
+    notes: str | None
+    professional: str
+    warning: str | None = None
 
 
 class EvaluationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    fecha: date | None = None
+    evaluated_on: date | None = None
     items: list[DiagnosisItem] = Field(max_length=200)
-    metas_logradas: list[UUID] = Field(default_factory=list, max_length=60)
-    notas: str | None = Field(None, max_length=4000)
-
-
-class AbandonmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    tipo: Literal["aviso", "visita", "informe", "recomendacion"]
-    fecha: date
-    contenido: str = Field(min_length=3, max_length=8000)
-    recomendacion: Literal["egreso", "reincorporacion"] | None = None
-
-
-class AbandonmentOut(BaseModel):
-    id: UUID
-    tipo: str
-    fecha: date
-    autor: str
-    contenido: str
-    recomendacion: str | None
-
-
-class LevelOut(BaseModel):
-    nivel: int
-    nombre: str
-
-
-class IndicatorOut(BaseModel):
-    codigo: str
-    nombre: str
-    niveles: list[LevelOut]
-    critico_hasta: int
-
-
-class DimensionOut(BaseModel):
-    codigo: str
-    nombre: str
-    indicadores: list[IndicatorOut]
+    goals_achieved: list[UUID] = Field(default_factory=list, max_length=60)
+    notes: str | None = Field(None, max_length=4000)
 
 
 class ComparisonRow(BaseModel):
     """One indicator before (diagnosis) and after (final evaluation)."""
 
     dimension: str
-    indicador: str
-    nombre: str
-    antes: int | None
-    despues: int | None
-    cambio: int | None
+    indicator: str
+    name: str
+    before: int | None
+    after: int | None
+    change: int | None
+
+
+class AbandonmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["aviso", "visita", "informe", "recomendacion"]
+    dated: date
+    content: str = Field(min_length=3, max_length=8000)
+    recommendation: Literal["egreso", "reincorporacion"] | None = None
+
+
+class AbandonmentOut(BaseModel):
+    id: UUID
+    kind: str
+    dated: date
+    author: str
+    content: str
+    recommendation: str | None
 
 
 class TaskOut(BaseModel):
     family_id: UUID
-    tipo: str
-    descripcion: str
-    vence: date | None
-    vencida: bool
+    kind: str
+    kind_label: str
+    due_on: date | None
+    overdue: bool

@@ -40,14 +40,14 @@ class SessionsService:
         """The session, whether it is new (a duplicate answers the existing one), a warning."""
         case = await case_service.get_case(session, family_id)
         committed = ensure_committed(case, "sesiones")
-        held_on = held.fecha
+        held_on = held.held_on
         if held_on > today:
             raise ValidationFailed("La fecha de la sesión no puede ser futura")
         if held_on < committed:
             raise ValidationFailed(
                 f"La fecha de la sesión es anterior a la carta de compromiso ({committed:%d-%m-%Y})"
             )
-        kind = SESSION_KINDS[held.tipo]
+        kind = SESSION_KINDS[held.kind]
         if kind.needs_asl:
             plan = await intervention_plan_service.signed(session, family_id)
             if plan is None or plan.asl_adults == 0:
@@ -62,17 +62,17 @@ class SessionsService:
             session,
             family_id=family_id,
             held_on=held_on,
-            kind=held.tipo,
-            dimensions=held.dimensiones,
-            goal_ids=[str(g) for g in held.metas],
-            attendee_ids=[str(a) for a in held.asistentes],
-            attendance=held.asistencia,
-            notes=held.notas,
+            kind=held.kind,
+            dimensions=held.dimensions,
+            goal_ids=[str(g) for g in held.goal_ids],
+            attendee_ids=[str(a) for a in held.attendee_ids],
+            attendance=held.attendance,
+            notes=held.notes,
             professional=professional,
         )
         if recorded is None:
             existing = await repository.find_session(
-                session, family_id, held_on, held.tipo, professional
+                session, family_id, held_on, held.kind, professional
             )
             assert existing is not None
             return existing, False, note
@@ -82,10 +82,10 @@ class SessionsService:
                 family_id=family_id,
                 session_id=recorded.id,
                 held_on=held_on,
-                kind=held.tipo,
-                attendance=held.asistencia,
+                kind=held.kind,
+                attendance=held.attendance,
                 counts_toward_minimum=counts_toward_minimum(
-                    held.tipo, held.asistencia, health_emergency=health_emergency
+                    held.kind, held.attendance, health_emergency=health_emergency
                 ),
             ),
             producer=PRODUCER,

@@ -53,16 +53,16 @@ class TasksService:
                 tasks.append(
                     _task(case, "visita_abandono", "Visita domiciliaria por abandono", None, today)
                 )
-        return sorted(tasks, key=lambda t: (not t.vencida, t.vence or date.max))
+        return sorted(tasks, key=lambda t: (not t.overdue, t.due_on or date.max))
 
 
 def _task(case: Case, kind: str, label: str, due: date | None, today: date) -> TaskOut:
     return TaskOut(
         family_id=case.family_id,
-        tipo=kind,
-        descripcion=label,
-        vence=due,
-        vencida=bool(due and due < today),
+        kind=kind,
+        kind_label=label,
+        due_on=due,
+        overdue=bool(due and due < today),
     )
 
 

@@ -117,7 +117,7 @@ async def to_accompaniment(system: TimeSkippedSystem, run: str) -> list[str]:
         system, *family, "plan", run, "--meta", "salud:Inscribir a todos en el CESFAM",
         "--meta", "trabajo:Un adulto con contrato", "--firmar", "--fecha", day, "--json",
     )  # fmt: skip
-    return [goal["id"] for goal in json.loads(planned.stdout)["metas"]]
+    return [goal["id"] for goal in json.loads(planned.stdout)["goals"]]
 
 
 async def phase_of(system: TimeSkippedSystem, run: str) -> str | None:

@@ -179,14 +179,14 @@ async def exit_case(
     async def case() -> dict[str, Any]:
         return dict((await plans.get(f"/v1/cases/{family_id}")).json())
 
-    await eventually(case, until=lambda c: c.get("egreso") is not None)
+    await eventually(case, until=lambda c: c.get("exited_on") is not None)
 
 
 async def wait_committed(plans: httpx.AsyncClient, family_id: UUID) -> None:
     async def case() -> dict[str, Any]:
         return dict((await plans.get(f"/v1/cases/{family_id}")).json())
 
-    await eventually(case, until=lambda c: c.get("compromiso_firmado_el") is not None)
+    await eventually(case, until=lambda c: c.get("committed_on") is not None)
 
 
 async def diagnose(plans: httpx.AsyncClient, family_id: UUID) -> None:
@@ -194,7 +194,7 @@ async def diagnose(plans: httpx.AsyncClient, family_id: UUID) -> None:
     assert started.status_code == 200, started.text
     saved = await plans.patch(
         f"/v1/families/{family_id}/diagnosis",
-        json={"items": [{"indicador": code, "nivel": 2} for code in INDICATORS]},
+        json={"items": [{"indicator": code, "level": 2} for code in INDICATORS]},
         headers=AFI | {"If-Match": started.headers["ETag"]},
     )
     assert saved.status_code == 200, saved.text
@@ -210,13 +210,13 @@ async def sign_plan(
 ) -> None:
     draft = await plans.put(
         f"/v1/families/{family_id}/plan",
-        json={"asl_adultos": asl, "metas": [{"dimension": "salud", "descripcion": "CESFAM"}]},
+        json={"asl_adults": asl, "goals": [{"dimension": "salud", "description": "CESFAM"}]},
         headers=AFI,
     )
     assert draft.status_code == 200, draft.text
     signed = await plans.post(
         f"/v1/families/{family_id}/plan/sign",
-        json={"fecha": on.isoformat()},
+        json={"signed_on": on.isoformat()},
         headers=AFI | {"If-Match": draft.headers["ETag"]},
     )
     assert signed.status_code == 200, signed.text
@@ -230,8 +230,8 @@ async def hold_session(
     attendance: str = "asistio",
     on: date = TODAY,
 ) -> None:
-    body = {"fecha": on.isoformat(), "tipo": kind, "asistencia": attendance,
-            "dimensiones": ["salud"], "notas": "Conversamos con la familia"}  # fmt: skip
+    body = {"held_on": on.isoformat(), "kind": kind, "attendance": attendance,
+            "dimensions": ["salud"], "notes": "Conversamos con la familia"}  # fmt: skip
     response = await plans.post(f"/v1/families/{family_id}/sessions", json=body, headers=AFI)
     assert response.status_code == 201, response.text
 
@@ -245,9 +245,9 @@ async def abandonment(
     on: date = TODAY,
 ) -> None:
     for step in steps:
-        body: dict[str, Any] = {"tipo": step, "fecha": on.isoformat(), "contenido": f"{step}"}
+        body: dict[str, Any] = {"kind": step, "dated": on.isoformat(), "content": f"{step}"}
         if step == "recomendacion":
-            body["recomendacion"] = recommendation
+            body["recommendation"] = recommendation
         response = await plans.post(
             f"/v1/families/{family_id}/abandonment-records", json=body, headers=AFI
         )

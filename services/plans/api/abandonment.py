@@ -19,11 +19,11 @@ router = APIRouter(prefix="/v1/families/{family_id}/abandonment-records", tags=[
 def abandonment_out(record: AbandonmentRecord) -> AbandonmentOut:
     return AbandonmentOut(
         id=record.id,
-        tipo=record.kind,
-        fecha=record.dated,
-        autor=record.author,
-        contenido=record.content,
-        recomendacion=record.recommendation,
+        kind=record.kind,
+        dated=record.dated,
+        author=record.author,
+        content=record.content,
+        recommendation=record.recommendation,
     )
 
 

@@ -20,10 +20,10 @@ async def get_case(family_id: UUID, db: Db) -> CaseOut:
     return CaseOut(
         family_id=case.family_id,
         comuna=case.comuna,
-        fecha_derivacion=case.referred_on,
-        abierto_en=case.opened_at,
-        compromiso_firmado_el=case.committed_on,
+        referred_on=case.referred_on,
+        opened_at=case.opened_at,
+        committed_on=case.committed_on,
         apoyo_familiar_id=case.apoyo_familiar_id,
-        egreso=case.exited_on,
-        causal_egreso=case.exit_cause,
+        exited_on=case.exited_on,
+        exit_cause=case.exit_cause,
     )

@@ -15,14 +15,14 @@ router = APIRouter(prefix="/v1/catalog", tags=["catálogo"])
 async def catalog(db: Db) -> list[DimensionOut]:
     return [
         DimensionOut(
-            codigo=d.code,
-            nombre=d.name,
-            indicadores=[
+            code=d.code,
+            name=d.name,
+            indicators=[
                 IndicatorOut(
-                    codigo=i.code,
-                    nombre=i.name,
-                    niveles=[LevelOut.model_validate(level) for level in i.levels],
-                    critico_hasta=i.critical_at,
+                    code=i.code,
+                    name=i.name,
+                    levels=[LevelOut(level=n["nivel"], name=n["nombre"]) for n in i.levels],
+                    critical_at=i.critical_at,
                 )
                 for i in indicators
             ],

@@ -22,11 +22,11 @@ def diagnosis_out(diagnosis: Diagnosis, response: Response) -> DiagnosisOut:
     return DiagnosisOut(
         id=diagnosis.id,
         family_id=diagnosis.family_id,
-        estado=diagnosis.status,
+        status=diagnosis.status,
         version=diagnosis.lock_version,
-        items=[DiagnosisItem.model_validate(i) for i in diagnosis.items],
-        completado_por=diagnosis.completed_by,
-        completado_el=diagnosis.completed_on,
+        items=[DiagnosisItem.from_stored(i) for i in diagnosis.items],
+        completed_by=diagnosis.completed_by,
+        completed_on=diagnosis.completed_on,
     )
 
 

@@ -26,24 +26,24 @@ def plan_out(plan: Plan, response: Response | None = None) -> PlanOut:
         id=plan.id,
         family_id=plan.family_id,
         revision=plan.revision,
-        estado=plan.status,
+        status=plan.status,
         version=plan.lock_version,
-        trayectoria=trajectory(plan.asl_adults),
-        asl_adultos=plan.asl_adults,
-        metas=[
+        trajectory=trajectory(plan.asl_adults),
+        asl_adults=plan.asl_adults,
+        goals=[
             GoalOut(
                 id=g.id,
                 dimension=g.dimension_code,
-                descripcion=g.description,
-                acciones=g.actions,
-                responsable_id=g.responsible_member_id,
-                fecha_meta=g.target_date,
-                estado=g.status,
+                description=g.description,
+                actions=g.actions,
+                responsible_member_id=g.responsible_member_id,
+                target_date=g.target_date,
+                status=g.status,
             )
             for g in plan.goals
         ],
-        firmado_el=plan.signed_on,
-        firmado_por=plan.signed_by,
+        signed_on=plan.signed_on,
+        signed_by=plan.signed_by,
     )
 
 
@@ -89,7 +89,7 @@ async def sign_plan(
     plan = await intervention_plan_service.sign(
         db,
         family_id,
-        signed_on=body.fecha,
+        signed_on=body.signed_on,
         expected_version=expected_version(if_match),
         actor=actor,
         today=rt.today(),

@@ -26,16 +26,16 @@ def session_out(recorded: Session, warning: str | None = None) -> SessionOut:
     return SessionOut(
         id=recorded.id,
         family_id=recorded.family_id,
-        fecha=recorded.held_on,
-        tipo=recorded.kind,
-        tipo_nombre=SESSION_KINDS[recorded.kind].label,
-        asistencia=recorded.attendance,
-        dimensiones=recorded.dimensions,
-        metas=recorded.goal_ids,
-        asistentes=recorded.attendee_ids,
-        notas=recorded.notes,
-        profesional=recorded.professional,
-        advertencia=warning,
+        held_on=recorded.held_on,
+        kind=recorded.kind,
+        kind_label=SESSION_KINDS[recorded.kind].label,
+        attendance=recorded.attendance,
+        dimensions=recorded.dimensions,
+        goal_ids=recorded.goal_ids,
+        attendee_ids=recorded.attendee_ids,
+        notes=recorded.notes,
+        professional=recorded.professional,
+        warning=warning,
     )
 
 
@@ -70,8 +70,10 @@ async def record_session(
 async def list_sessions(
     family_id: UUID,
     db: Db,
-    anio: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    mes: Annotated[int | None, Query(ge=1, le=12)] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="Solo las de este año")] = None,
+    month: Annotated[
+        int | None, Query(ge=1, le=12, description="Solo las de este mes del año indicado")
+    ] = None,
 ) -> list[SessionOut]:
-    found = await sessions_service.of_family(db, family_id, year=anio, month=mes)
+    found = await sessions_service.of_family(db, family_id, year=year, month=month)
     return [session_out(s) for s in found]

@@ -62,15 +62,15 @@ async def new_case(
         async def case() -> dict[str, Any]:
             return dict((await plans.client.get(f"/v1/cases/{family_id}")).json())
 
-        await eventually(case, until=lambda c: c.get("compromiso_firmado_el") is not None)
+        await eventually(case, until=lambda c: c.get("committed_on") is not None)
     return family_id
 
 
 async def diagnose(plans: ServiceUnderTest, family_id: UUID, level: int = 2) -> dict[str, Any]:
     started = await plans.client.post(f"/v1/families/{family_id}/diagnosis", headers=AFI)
     assert started.status_code == 200, started.text
-    items = [{"indicador": code, "nivel": level} for code in LEVELS_ALL]
-    items[0]["nivel"] = 1
+    items = [{"indicator": code, "level": level} for code in LEVELS_ALL]
+    items[0]["level"] = 1
     saved = await plans.client.patch(
         f"/v1/families/{family_id}/diagnosis",
         json={"items": items},
@@ -89,14 +89,14 @@ async def signed_plan(plans: ServiceUnderTest, family_id: UUID, asl: int = 0) ->
     draft = await plans.client.put(
         f"/v1/families/{family_id}/plan",
         json={
-            "asl_adultos": asl,
-            "metas": [
+            "asl_adults": asl,
+            "goals": [
                 {
                     "dimension": "salud",
-                    "descripcion": "Inscribir a todos en el CESFAM",
-                    "acciones": ["Acompañar a la inscripción"],
+                    "description": "Inscribir a todos en el CESFAM",
+                    "actions": ["Acompañar a la inscripción"],
                 },
-                {"dimension": "educacion", "descripcion": "Asistencia escolar sobre 85 %"},
+                {"dimension": "educacion", "description": "Asistencia escolar sobre 85 %"},
             ],
         },
         headers=AFI,
@@ -104,7 +104,7 @@ async def signed_plan(plans: ServiceUnderTest, family_id: UUID, asl: int = 0) ->
     assert draft.status_code == 200, draft.text
     signed = await plans.client.post(
         f"/v1/families/{family_id}/plan/sign",
-        json={"fecha": TODAY.isoformat()},
+        json={"signed_on": TODAY.isoformat()},
         headers=AFI | {"If-Match": draft.headers["ETag"]},
     )
     assert signed.status_code == 200, signed.text
@@ -115,11 +115,23 @@ def session(
     kind: str = "aps_individual", day: date = TODAY, attendance: str = "asistio"
 ) -> dict[str, Any]:
     return {
-        "fecha": day.isoformat(),
-        "tipo": kind,
-        "asistencia": attendance,
-        "dimensiones": ["salud"],
+        "held_on": day.isoformat(),
+        "kind": kind,
+        "attendance": attendance,
+        "dimensions": ["salud"],
     }
+
+
+async def test_the_catalog_lists_each_dimension_with_its_indicators_and_levels(
+    plans: ServiceUnderTest,
+) -> None:
+    dimensions = (await plans.client.get("/v1/catalog")).json()
+    indicators = [i for d in dimensions for i in d["indicators"]]
+    assert sorted(i["code"] for i in indicators) == sorted(LEVELS_ALL)
+    health = next(d for d in dimensions if d["code"] == "salud")
+    assert health["name"] == "Salud"
+    assert health["indicators"][0]["levels"][0] == {"level": 1, "name": "Crítico"}
+    assert health["indicators"][0]["critical_at"] == 1
 
 
 async def test_the_whole_plan_from_diagnosis_to_evaluation(
@@ -127,30 +139,30 @@ async def test_the_whole_plan_from_diagnosis_to_evaluation(
 ) -> None:
     family_id = await new_case(plans, it_bus, committed=TODAY - timedelta(days=20))
     diagnosis = await diagnose(plans, family_id)
-    assert diagnosis["estado"] == "completado"
-    assert diagnosis["completado_por"] == "afi.camila"
+    assert diagnosis["status"] == "completado"
+    assert diagnosis["completed_by"] == "afi.camila"
     plan = await signed_plan(plans, family_id, asl=1)
-    assert plan["estado"] == "firmado"
-    assert plan["trayectoria"] == "doble"
+    assert plan["status"] == "firmado"
+    assert plan["trajectory"] == "doble"
     recorded = await plans.client.post(
         f"/v1/families/{family_id}/sessions", json=session("asl"), headers=AFI
     )
     assert recorded.status_code == 201, recorded.text
 
-    goal = plan["metas"][0]["id"]
+    goal = plan["goals"][0]["id"]
     evaluation = await plans.client.post(
         f"/v1/families/{family_id}/evaluation",
         json={
-            "items": [{"indicador": c, "nivel": 3} for c in LEVELS_ALL],
-            "metas_logradas": [goal],
+            "items": [{"indicator": c, "level": 3} for c in LEVELS_ALL],
+            "goals_achieved": [goal],
         },
         headers=AFI,
     )
     assert evaluation.status_code == 201, evaluation.text
-    rows = {row["indicador"]: row for row in evaluation.json()}
-    assert rows["inscripcion_salud"]["antes"] == 1
-    assert rows["inscripcion_salud"]["despues"] == 3
-    assert rows["inscripcion_salud"]["cambio"] == 2
+    rows = {row["indicator"]: row for row in evaluation.json()}
+    assert rows["inscripcion_salud"]["before"] == 1
+    assert rows["inscripcion_salud"]["after"] == 3
+    assert rows["inscripcion_salud"]["change"] == 2
 
 
 async def test_a_session_before_commitment_is_refused_with_the_reason(
@@ -201,6 +213,13 @@ async def test_a_duplicate_session_answers_the_existing_one(
     assert other_professional.status_code == 201
     listed = await plans.client.get(f"/v1/families/{family_id}/sessions")
     assert len(listed.json()) == 2
+    this_month = {"year": TODAY.year, "month": TODAY.month}
+    in_month = await plans.client.get(f"/v1/families/{family_id}/sessions", params=this_month)
+    assert [s["id"] for s in in_month.json()] == [s["id"] for s in listed.json()]
+    next_year = await plans.client.get(
+        f"/v1/families/{family_id}/sessions", params={"year": TODAY.year + 1}
+    )
+    assert next_year.json() == []
 
 
 async def test_the_workflow_counts_sessions_of_a_month_against_the_minimum(
@@ -243,17 +262,18 @@ async def test_concurrent_edits_of_a_draft_are_detected_not_lost(
     etag = started.headers["ETag"]
     url = f"/v1/families/{family_id}/diagnosis"
     mine = await plans.client.patch(
-        url, json={"items": [{"indicador": "empleo", "nivel": 2}]}, headers=AFI | {"If-Match": etag}
+        url, json={"items": [{"indicator": "empleo", "level": 2}]}, headers=AFI | {"If-Match": etag}
     )
     assert mine.status_code == 200
     theirs = await plans.client.patch(
-        url, json={"items": [{"indicador": "empleo", "nivel": 4}]}, headers=AFI | {"If-Match": etag}
+        url, json={"items": [{"indicator": "empleo", "level": 4}]}, headers=AFI | {"If-Match": etag}
     )
     assert theirs.status_code == 412
     assert "Recárguelo" in theirs.json()["detail"]
+    assert theirs.json()["current_version"] == 2
     current = await plans.client.get(url)
     assert current.json()["items"] == [
-        {"indicador": "empleo", "nivel": 2, "notas": None, "integrantes": []}
+        {"indicator": "empleo", "level": 2, "notes": None, "members": []}
     ]
 
 
@@ -265,8 +285,9 @@ async def test_an_incomplete_diagnosis_cannot_be_completed(
     response = await plans.client.post(f"/v1/families/{family_id}/diagnosis/complete")
     assert response.status_code == 422
     assert "Faltan indicadores por evaluar" in response.json()["detail"]
+    assert len(response.json()["missing"]) == len(LEVELS_ALL)
     bad = await plans.client.patch(
-        f"/v1/families/{family_id}/diagnosis", json={"items": [{"indicador": "empleo", "nivel": 9}]}
+        f"/v1/families/{family_id}/diagnosis", json={"items": [{"indicator": "empleo", "level": 9}]}
     )
     assert bad.status_code == 422
     assert "no existe" in bad.json()["detail"]
@@ -280,13 +301,13 @@ async def test_a_signed_plan_never_changes_a_revision_is_a_new_draft(
     first = await signed_plan(plans, family_id)
     revised = await plans.client.put(
         f"/v1/families/{family_id}/plan",
-        json={"metas": [{"dimension": "trabajo", "descripcion": "Buscar empleo formal"}]},
+        json={"goals": [{"dimension": "trabajo", "description": "Buscar empleo formal"}]},
     )
     assert revised.json()["revision"] == 2
-    assert revised.json()["estado"] == "borrador"
+    assert revised.json()["status"] == "borrador"
     plans_list = (await plans.client.get(f"/v1/families/{family_id}/plans")).json()
-    assert [(p["revision"], p["estado"]) for p in plans_list] == [(1, "firmado"), (2, "borrador")]
-    assert plans_list[0]["metas"] == first["metas"]
+    assert [(p["revision"], p["status"]) for p in plans_list] == [(1, "firmado"), (2, "borrador")]
+    assert plans_list[0]["goals"] == first["goals"]
 
 
 async def test_the_abandonment_procedure_follows_its_order(
@@ -295,32 +316,28 @@ async def test_the_abandonment_procedure_follows_its_order(
     family_id = await new_case(plans, it_bus, committed=TODAY - timedelta(days=90))
     url = f"/v1/families/{family_id}/abandonment-records"
     day = TODAY.isoformat()
-    early = await plans.client.post(
-        url, json={"tipo": "visita", "fecha": day, "contenido": "Visita"}
-    )
+    early = await plans.client.post(url, json={"kind": "visita", "dated": day, "content": "Visita"})
     assert early.status_code == 409
     assert "falta antes aviso" in early.json()["detail"]
     for kind in ("aviso", "visita", "informe"):
-        response = await plans.client.post(
-            url, json={"tipo": kind, "fecha": day, "contenido": kind}
-        )
+        response = await plans.client.post(url, json={"kind": kind, "dated": day, "content": kind})
         assert response.status_code == 201, response.text
     no_choice = await plans.client.post(
-        url, json={"tipo": "recomendacion", "fecha": day, "contenido": "Se recomienda"}
+        url, json={"kind": "recomendacion", "dated": day, "content": "Se recomienda"}
     )
     assert no_choice.status_code == 422
     done = await plans.client.post(
         url,
         json={
-            "tipo": "recomendacion",
-            "fecha": day,
-            "contenido": "Sin contacto",
-            "recomendacion": "egreso",
+            "kind": "recomendacion",
+            "dated": day,
+            "content": "Sin contacto",
+            "recommendation": "egreso",
         },
         headers=AFI,
     )
     assert done.status_code == 201
-    assert done.json()["autor"] == "afi.camila"
+    assert done.json()["author"] == "afi.camila"
 
 
 async def test_tasks_list_what_is_due_and_overdue_for_one_professional(
@@ -339,8 +356,8 @@ async def test_tasks_list_what_is_due_and_overdue_for_one_professional(
 
     tasks = await eventually(listed, until=lambda t: len(t) == 3)
     by_family = {t["family_id"]: t for t in tasks}
-    assert by_family[str(late)]["tipo"] == "completar_diagnostico"
-    assert by_family[str(late)]["vencida"] is True
-    assert by_family[str(recent)]["vencida"] is False
-    assert by_family[str(planned)]["tipo"] == "sesion_del_mes"
+    assert by_family[str(late)]["kind"] == "completar_diagnostico"
+    assert by_family[str(late)]["overdue"] is True
+    assert by_family[str(recent)]["overdue"] is False
+    assert by_family[str(planned)]["kind"] == "sesion_del_mes"
     assert tasks[0]["family_id"] == str(late)  # overdue first
