@@ -254,7 +254,7 @@ async def test_a_professional_records_the_facts_with_the_cli_and_the_process_fol
 
     # Plans learns of the commitment from the intake stream; until then it refuses with why.
     recorded = await eventually(session, until=lambda r: r.returncode == 0, timeout=60)
-    assert json.loads(recorded.stdout)["tipo_nombre"] == "APS individual"
+    assert json.loads(recorded.stdout)["kind_label"] == "APS individual"
     early = familias(system.settings, "familia", "invitacion", run, "--rechaza")
     assert early.returncode == 4  # already invited; and a decline needs a reason
 
