@@ -46,8 +46,8 @@ BANK_POLL: Final = "payments.cmd.v1.bank.poll"
 CYCLE_CLOSE: Final = "payments.cmd.v1.cycle.close"
 CYCLE_PROGRESS: Final = "payments.qry.v1.cycle.progress"
 
-# lifecycle (published by a workflow activity)
-PHASE_CHANGED: Final = "lifecycle.evt.v1.family.phase_changed"
+# lifecycle (published by a workflow activity). A phase change is no event: it is the
+# `Phase` search attribute and the `estado` query, where supervision reads it.
 FAMILY_EXITED: Final = "lifecycle.evt.v1.family.exited"
 
 # Subjects the bridge turns into signals to a family's workflow.

@@ -1,8 +1,7 @@
 """The policy that governs one family: pinned when its workflow starts (consistency rule 5).
 
 None of these is a published rule (DOMAIN.md §2): each is a setting with the documented
-default. A change applies to new families, or to one running family through an audited
-update (`corregir_politica`).
+default. A change applies to new families; no update changes a running family's policy yet.
 """
 
 from __future__ import annotations
