@@ -8,7 +8,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.payments.events import money_event
-from services.payments.ledger import entitlement_posting, post
+from services.payments.ledger import entitlement_posting, ledger_service
 from services.payments.models import Entitlement, PaymentOrder
 from services.payments.repository import entitlements as repository
 from services.payments.repository import holds, incomes
@@ -110,7 +110,7 @@ class EntitlementService:
         ]
         session.add_all(orders)
         await session.flush()
-        await post(session, [entitlement_posting(o) for o in orders])
+        await ledger_service.post(session, [entitlement_posting(o) for o in orders])
         await add_events(session, [money_event(OrderCreated, o, order_id=o.id) for o in orders])
         return orders
 

@@ -8,12 +8,13 @@ from uuid import UUID
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.payments import cycle, reconciliation
 from services.payments.bank.http import HttpBankAdapter
+from services.payments.cycle import cycle_service
 from services.payments.entitlements import entitlement_service
 from services.payments.holds import hold_service
 from services.payments.payees import fetch_representative, payee_service
 from services.payments.periods import parse_period
+from services.payments.reconciliation import reconciliation_service
 from services.payments.tariff_store import tariff_service
 from shared.bus.consumer import consume
 from shared.contracts import subjects
@@ -73,10 +74,14 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
 
     async def open_cycle(command: OpenCycle) -> CycleOpened:
         async with runtime.sessions() as session, session.begin():
-            return await cycle.open_cycle(session, parse_period(command.period), settings)
+            return await cycle_service.open(
+                session,
+                parse_period(command.period),
+                in_person_expiry_months=settings.payments_in_person_expiry_months,
+            )
 
     async def build(command: BuildBatches) -> BatchesBuilt:
-        return await cycle.build_batches(
+        return await cycle_service.build_batches(
             runtime.sessions,
             parse_period(command.period),
             size=settings.payments_batch_size,
@@ -85,23 +90,25 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
         )
 
     async def submit(command: SubmitBatch) -> BatchSubmitted:
-        return await cycle.submit_batch(runtime.sessions, command.batch_id, bank, settings)
+        return await cycle_service.submit_batch(runtime.sessions, command.batch_id, bank, settings)
 
     async def poll(command: PollBank) -> CycleProgress:
-        await reconciliation.poll(runtime.sessions, bank, max_rejects=settings.payments_max_rejects)
+        await reconciliation_service.poll(
+            runtime.sessions, bank, max_rejects=settings.payments_max_rejects
+        )
         async with runtime.sessions() as session:
-            return await cycle.progress(session, parse_period(command.period))
+            return await cycle_service.progress(session, parse_period(command.period))
 
     async def close(command: CloseCycle) -> CycleProgress:
         period = parse_period(command.period)
         async with runtime.sessions() as session, session.begin():
-            await cycle.close_cycle(session, period)
+            await cycle_service.close(session, period)
         async with runtime.sessions() as session:
-            return await cycle.progress(session, period)
+            return await cycle_service.progress(session, period)
 
     async def get_progress(query: GetCycleProgress) -> CycleProgress:
         async with runtime.sessions() as session:
-            return await cycle.progress(session, parse_period(query.period))
+            return await cycle_service.progress(session, parse_period(query.period))
 
     serve = runtime.bus.serve
     await serve(subjects.ENTITLEMENT_REGISTER, RegisterEntitlement, register, queue=QUEUE)

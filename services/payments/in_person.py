@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.payments.events import money_event
 from services.payments.labels import LINE_STATES
-from services.payments.ledger import BANK, EXPIRED, PAYABLE, Posting, post
+from services.payments.ledger import BANK, EXPIRED, PAYABLE, Posting, ledger_service
 from services.payments.periods import add_months
 from services.payments.repository import in_person as repository
 from services.payments.repository import orders
@@ -36,7 +36,7 @@ class InPersonService:
             )
         await orders.mark_settled(session, line.order_id)
         reference_in_books = f"caja:{line.id}"
-        await post(
+        await ledger_service.post(
             session,
             [
                 Posting(
@@ -56,7 +56,7 @@ class InPersonService:
     async def expire(self, session: AsyncSession, period: date, months: int) -> int:
         """In-person payments unclaimed for `months` expire and count as renounced."""
         rows = await repository.expire_unclaimed(session, add_months(period, -months))
-        await post(
+        await ledger_service.post(
             session,
             [
                 Posting(

@@ -14,11 +14,11 @@ from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.payments.models import LedgerEntry, PaymentOrder
-from shared.db.bulk import COPY_THRESHOLD, copy_rows
+from services.payments.models import PaymentOrder
+from services.payments.repository import ledger as repository
+from services.payments.repository import orders
 
 EXPENSE = "gasto_transferencias"
 PAYABLE = "por_pagar"
@@ -75,14 +75,6 @@ def entitlement_posting(order: PaymentOrder) -> Posting:
     )
 
 
-async def post(session: AsyncSession, postings: Sequence[Posting]) -> None:
-    rows = [row for posting in postings if posting.amount > 0 for row in posting.rows()]
-    if len(rows) >= COPY_THRESHOLD:
-        await copy_rows(session, "ledger_entries", rows)
-    elif rows:
-        await session.execute(insert(LedgerEntry), rows)
-
-
 @dataclass(frozen=True)
 class BalanceReport:
     period: date
@@ -99,77 +91,46 @@ class BalanceReport:
         return not self.problems
 
 
-async def balance_report(session: AsyncSession, period: date) -> BalanceReport:
-    """The month's books: every check is a query that must come out equal."""
-    accounts = {
-        account: int(balance)
-        for account, balance in (
-            await session.execute(
-                select(LedgerEntry.account, func.sum(LedgerEntry.debit - LedgerEntry.credit))
-                .where(LedgerEntry.period == period)
-                .group_by(LedgerEntry.account)
-            )
-        ).all()
-    }
-    by_state = {
-        state: (int(count), int(amount))
-        for state, count, amount in (
-            await session.execute(
-                select(
-                    PaymentOrder.state,
-                    func.count(),
-                    func.coalesce(func.sum(PaymentOrder.amount), 0),
-                )
-                .where(PaymentOrder.period == period)
-                .group_by(PaymentOrder.state)
-            )
-        ).all()
-    }
-    owed = sum(amount for _, amount in by_state.values())
-    paid = by_state.get("settled", (0, 0))[1]
-    expired = by_state.get("expired", (0, 0))[1]
-    pending = owed - paid - expired
-    problems: list[str] = []
+class LedgerService:
+    async def post(self, session: AsyncSession, postings: Sequence[Posting]) -> None:
+        rows = [row for posting in postings if posting.amount > 0 for row in posting.rows()]
+        await repository.add_entries(session, rows)
 
-    unbalanced = (
-        await session.execute(
-            text(
-                "SELECT count(*) FROM (SELECT tx_id FROM ledger_entries WHERE period = :period "
-                "GROUP BY tx_id HAVING sum(debit) <> sum(credit)) AS t"
-            ),
-            {"period": period},
+    async def balance_report(self, session: AsyncSession, period: date) -> BalanceReport:
+        """The month's books: every check is a query that must come out equal."""
+        accounts = await repository.balances(session, period)
+        by_state = await orders.totals_of_month(session, period)
+        owed = sum(amount for _, amount in by_state.values())
+        paid = by_state.get("settled", (0, 0))[1]
+        expired = by_state.get("expired", (0, 0))[1]
+        pending = owed - paid - expired
+        problems: list[str] = []
+        unbalanced = await repository.unbalanced_transactions(session, period)
+        if unbalanced:
+            problems.append(f"{unbalanced} transacciones con débitos distintos de los créditos")
+        checks = [
+            (EXPENSE, owed, "el gasto registrado no coincide con lo devengado en órdenes"),
+            (PAYABLE, -pending, "el saldo por pagar no coincide con las órdenes pendientes"),
+            (BANK, -paid, "lo pagado en el banco no coincide con las órdenes pagadas"),
+            (EXPIRED, -expired, "lo caducado no coincide con las órdenes caducadas"),
+        ]
+        for account, expected, message in checks:
+            actual = accounts.get(account, 0)
+            if actual != expected:
+                problems.append(f"{ACCOUNT_NAMES[account]}: {message} ({actual} ≠ {expected})")
+        paid_twice = await repository.orders_paid_twice(session, period)
+        if paid_twice:
+            problems.append(f"{paid_twice} órdenes pagadas más de una vez")
+        return BalanceReport(
+            period=period,
+            owed=owed,
+            paid=paid,
+            expired=expired,
+            pending=pending,
+            orders={state: count for state, (count, _) in by_state.items()},
+            accounts=accounts,
+            problems=problems,
         )
-    ).scalar_one()
-    if unbalanced:
-        problems.append(f"{unbalanced} transacciones con débitos distintos de los créditos")
-    checks = [
-        (EXPENSE, owed, "el gasto registrado no coincide con lo devengado en órdenes"),
-        (PAYABLE, -pending, "el saldo por pagar no coincide con las órdenes pendientes"),
-        (BANK, -paid, "lo pagado en el banco no coincide con las órdenes pagadas"),
-        (EXPIRED, -expired, "lo caducado no coincide con las órdenes caducadas"),
-    ]
-    for account, expected, message in checks:
-        actual = accounts.get(account, 0)
-        if actual != expected:
-            problems.append(f"{ACCOUNT_NAMES[account]}: {message} ({actual} ≠ {expected})")
-    paid_twice = (
-        await session.execute(
-            text(
-                "SELECT count(*) FROM (SELECT order_id FROM batch_lines WHERE period = :period "
-                "AND status IN ('settled', 'claimed') GROUP BY order_id HAVING count(*) > 1) t"
-            ),
-            {"period": period},
-        )
-    ).scalar_one()
-    if paid_twice:
-        problems.append(f"{paid_twice} órdenes pagadas más de una vez")
-    return BalanceReport(
-        period=period,
-        owed=owed,
-        paid=paid,
-        expired=expired,
-        pending=pending,
-        orders={state: count for state, (count, _) in by_state.items()},
-        accounts=accounts,
-        problems=problems,
-    )
+
+
+ledger_service = LedgerService()

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from services.payments import cycle
+from services.payments.cycle import cycle_service
 from services.payments.labels import ORDER_STATES
-from services.payments.ledger import ACCOUNT_NAMES, EXPENSE, balance_report
+from services.payments.ledger import ACCOUNT_NAMES, EXPENSE, ledger_service
 from services.payments.periods import parse_period
 from services.payments.schemas import (
     PERIOD,
@@ -32,7 +32,7 @@ PeriodPath = Annotated[str, Path(pattern=PERIOD, description="Mes, AAAA-MM")]
     responses={404: {"description": "No hay ciclo de pagos para ese mes"}},
 )
 async def cycle_progress(period: PeriodPath, db: Session) -> CycleProgress:
-    return await cycle.progress(db, parse_period(period))
+    return await cycle_service.progress(db, parse_period(period))
 
 
 @router.get(
@@ -55,7 +55,7 @@ async def cycle_transfers(
             reference=r.end_to_end_id,
             channel=r.channel,
         )
-        for r in await cycle.transfers(db, parse_period(period), status, limit)
+        for r in await cycle_service.transfers(db, parse_period(period), status, limit)
     ]
 
 
@@ -64,7 +64,7 @@ async def cycle_transfers(
     summary="Cuadratura del mes: devengado, pagado, pendiente y caducado, con sus controles",
 )
 async def cuadratura(period: PeriodPath, db: Session) -> CuadraturaOut:
-    report = await balance_report(db, parse_period(period))
+    report = await ledger_service.balance_report(db, parse_period(period))
     return CuadraturaOut(
         period=period,
         balanced=report.balanced,

@@ -1,0 +1,192 @@
+"""The bank's messages as payments applies them: the cursor, each message once, and the
+set-based updates of the lines they answer (one statement per kind, not one per line)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.payments.bank import BankMessage
+from services.payments.models import BankCursor, BankMessageRecord, Batch
+
+REJECT_LINES = text(
+    """
+    WITH incoming AS (
+        SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:reasons AS text[]), CAST(:codes AS text[]))
+            AS t(e2e, reason, code)
+    ), hit AS (
+        UPDATE batch_lines l
+        SET status = 'rejected', reason_code = i.code, reason_text = i.reason, updated_at = now()
+        FROM incoming i
+        WHERE l.end_to_end_id = i.e2e AND l.batch_id = :batch_id
+          AND l.status IN ('sent', 'accepted')
+        RETURNING l.order_id, l.family_id, l.period, l.concept, l.amount, l.reason_text
+    ), back AS (
+        UPDATE payment_orders o SET state = 'pending', updated_at = now()
+        FROM hit WHERE o.id = hit.order_id
+        RETURNING o.id
+    )
+    SELECT hit.* FROM hit
+    """
+)
+
+ACCEPT_LINES = text(
+    "UPDATE batch_lines SET status = 'accepted', updated_at = now() "
+    "WHERE batch_id = :batch_id AND status = 'sent' AND end_to_end_id = ANY(CAST(:ids AS text[]))"
+)
+
+COUNT_REJECTS = text(
+    """
+    UPDATE payees p SET rejects_in_row = p.rejects_in_row + t.n,
+        channel = CASE WHEN p.rejects_in_row + t.n >= :max THEN 'presencial' ELSE p.channel END
+    FROM (
+        SELECT f AS family_id, count(*) AS n
+        FROM unnest(CAST(:families AS uuid[])) f GROUP BY f
+    ) t
+    WHERE p.family_id = t.family_id
+    RETURNING p.family_id, p.channel
+    """
+)
+
+SETTLE_LINES = text(
+    """
+    WITH incoming AS (
+        SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:amounts AS bigint[]),
+                             CAST(:refs AS text[]), CAST(:days AS date[]))
+            AS t(e2e, amount, ref, day)
+    ), hit AS (
+        UPDATE batch_lines l
+        SET status = 'settled', bank_reference = i.ref, settled_on = i.day, updated_at = now()
+        FROM incoming i
+        WHERE l.end_to_end_id = i.e2e AND l.amount = i.amount
+          AND l.status IN ('sent', 'accepted')
+        RETURNING l.order_id, l.family_id, l.period, l.concept, l.amount, l.bank_reference
+    ), paid AS (
+        UPDATE payment_orders o SET state = 'settled', updated_at = now()
+        FROM hit WHERE o.id = hit.order_id
+        RETURNING o.id
+    ), reset AS (
+        UPDATE payees p SET rejects_in_row = 0
+        WHERE p.family_id IN (SELECT family_id FROM hit) AND p.rejects_in_row > 0
+    )
+    SELECT hit.* FROM hit
+    """
+)
+
+LINE_BY_END_TO_END_ID = text(
+    "SELECT status, amount, bank_reference FROM batch_lines WHERE end_to_end_id = :e"
+)
+
+
+async def cursor(session: AsyncSession, *, lock: bool = False) -> int | None:
+    """How far the bank's messages have been read (None before the first one)."""
+    statement = select(BankCursor.last_cursor).where(BankCursor.id == 1)
+    found: int | None = await session.scalar(statement.with_for_update() if lock else statement)
+    return found
+
+
+async def ensure_cursor(session: AsyncSession) -> None:
+    await session.execute(insert(BankCursor).values(id=1, last_cursor=0).on_conflict_do_nothing())
+
+
+async def move_cursor(session: AsyncSession, to: int) -> None:
+    await session.execute(text("UPDATE bank_cursor SET last_cursor = :c WHERE id = 1"), {"c": to})
+
+
+async def record_message(session: AsyncSession, message: BankMessage) -> bool:
+    """Keep the message; False when its id was recorded before (a duplicate)."""
+    recorded = await session.execute(
+        insert(BankMessageRecord)
+        .values(
+            kind=message.kind,
+            message_id=message.message_id,
+            cursor=message.cursor,
+            file_name=message.file_name,
+            content=message.content,
+        )
+        .on_conflict_do_nothing()
+        .returning(BankMessageRecord.message_id)
+    )
+    return recorded.first() is not None
+
+
+async def set_problems(session: AsyncSession, kind: str, message_id: str, problems: str) -> None:
+    await session.execute(
+        text("UPDATE bank_messages SET problems = :p WHERE kind = :k AND message_id = :m"),
+        {"p": problems, "k": kind, "m": message_id},
+    )
+
+
+async def batch_by_message_id(session: AsyncSession, message_id: str) -> Batch | None:
+    found: Batch | None = await session.scalar(select(Batch).where(Batch.message_id == message_id))
+    return found
+
+
+async def end_to_end_ids(session: AsyncSession, batch_id: UUID) -> Sequence[str]:
+    return (
+        (
+            await session.execute(
+                text("SELECT end_to_end_id FROM batch_lines WHERE batch_id = :b"),
+                {"b": batch_id},
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+
+async def accept_lines(session: AsyncSession, batch_id: UUID, ids: list[str]) -> None:
+    await session.execute(ACCEPT_LINES, {"batch_id": batch_id, "ids": ids})
+
+
+async def reject_lines(
+    session: AsyncSession,
+    batch_id: UUID,
+    ids: list[str],
+    reasons: list[str],
+    codes: list[str | None],
+) -> Sequence[Any]:
+    """Reject the lines still in flight and send their orders back to pending; returns the
+    rejected lines (order_id, family_id, period, concept, amount, reason_text)."""
+    return (
+        await session.execute(
+            REJECT_LINES, {"batch_id": batch_id, "ids": ids, "reasons": reasons, "codes": codes}
+        )
+    ).all()
+
+
+async def count_rejects(
+    session: AsyncSession, families: list[UUID], max_rejects: int
+) -> dict[UUID, str]:
+    """Add each family's rejects to its payee's count (in-person from `max_rejects` in a
+    row); returns every payee's channel now."""
+    rows = await session.execute(COUNT_REJECTS, {"families": families, "max": max_rejects})
+    return {family_id: channel for family_id, channel in rows.all()}
+
+
+async def settle_lines(
+    session: AsyncSession,
+    ids: list[str],
+    amounts: list[int],
+    refs: list[str],
+    days: list[date],
+) -> Sequence[Any]:
+    """Settle the lines in flight whose amount matches, their orders too, and reset their
+    payees' reject count; returns the settled lines (order_id, family_id, period, concept,
+    amount, bank_reference)."""
+    return (
+        await session.execute(
+            SETTLE_LINES, {"ids": ids, "amounts": amounts, "refs": refs, "days": days}
+        )
+    ).all()
+
+
+async def line_by_end_to_end_id(session: AsyncSession, end_to_end_id: str) -> Any | None:
+    """(status, amount, bank_reference) of the line, or None."""
+    return (await session.execute(LINE_BY_END_TO_END_ID, {"e": end_to_end_id})).first()
