@@ -131,6 +131,33 @@ class FamilyFacts(Contract):
     exit_cause: ExitCause | None
 
 
+class GetRepresentative(Contract):
+    """Query (from payments): who receives the family's transfers, to pay them.
+
+    The answer names a person (RUN and name), so it travels only as this request's reply —
+    never in an event, a stream or a log line.
+    """
+
+    subject: ClassVar[str] = subjects.INTAKE_FAMILY_REPRESENTATIVE
+
+    family_id: UUID
+
+
+class RepresentativeDetails(Contract):
+    member_id: UUID
+    run: str = Field(description="RUN normalizado, sin puntos ni guion: 12345678K")
+    name: str = Field(description="Nombres y apellido paterno")
+
+
+class FamilyRepresentative(Contract):
+    """The answer to `GetRepresentative`; an unknown family is refused as not found."""
+
+    family_id: UUID
+    representative: RepresentativeDetails | None = Field(
+        description="None mientras la familia no tiene representante"
+    )
+
+
 class CloseFamily(CommandRequest):
     """Command: the workflow closed the family's process (*egreso*) for this cause."""
 
