@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.intake import process
+from services.intake.process import process_service
 from shared.contracts import subjects
 from shared.contracts.intake import CloseFamily, FamilyClosed, FamilyFacts, GetFamily
 from shared.db.idempotency import run_once
@@ -12,15 +12,14 @@ from shared.runtime import ServiceRuntime
 async def register_handlers(runtime: ServiceRuntime) -> None:
     async def get_family(query: GetFamily) -> FamilyFacts:
         async with runtime.sessions() as session:
-            family = await process.load_family(session, query.family_id, lock=False)
-            return process.facts(family)
+            return process_service.facts(await process_service.get(session, query.family_id))
 
     async def close(command: CloseFamily) -> FamilyClosed:
         return await run_once(
             runtime.sessions,
             command,
             FamilyClosed,
-            lambda session: process.close_family(session, command),
+            lambda session: process_service.close(session, command),
         )
 
     await runtime.bus.serve(subjects.INTAKE_FAMILY_GET, GetFamily, get_family, queue="intake")

@@ -8,23 +8,17 @@ whole or not at all, and its events reach the bus only if it commits.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.caseload import Capacity, balance
-from services.intake.models import (
-    Family,
-    FamilyVersion,
-    Member,
-    NominaImport,
-    Staff,
-)
+from services.intake.caseload import balance
+from services.intake.events import envelope
+from services.intake.models import Family, FamilyVersion, NominaImport
 from services.intake.nomina.reader import read_nomina
 from services.intake.nomina.validate import (
     CheckedFile,
@@ -33,8 +27,16 @@ from services.intake.nomina.validate import (
     RowError,
     check_rows,
 )
+from services.intake.repository import families, staff
+from services.intake.repository import nominas as repository
 from services.intake.representative import choose_representative
-from services.intake.schemas import ImportSummary, NominaError, NominaImportOut
+from services.intake.schemas import (
+    ImportSummary,
+    NominaError,
+    NominaImportOut,
+    NominaImportRecord,
+)
+from services.intake.versions import snapshot
 from shared.contracts.envelope import Envelope
 from shared.contracts.intake import (
     FamilyAssigned,
@@ -43,26 +45,13 @@ from shared.contracts.intake import (
     RepresentativeChanged,
 )
 from shared.db.audit import record_audit
-from shared.db.bulk import copy_rows
 from shared.db.outbox import add_events
+from shared.errors import Conflict, NotFound
 from shared.rut import mask_rut
+from shared.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
 
-PRODUCER = "intake"
 MAX_ERRORS_IN_SUMMARY = 1000
-AFI_ROLE = "apoyo_familiar"
-
-
-@dataclass(frozen=True)
-class ImportRequest:
-    content: bytes
-    filename: str
-    comuna: str
-    cohort_year: int
-    accept_valid: bool
-    actor: str
-    today: date
-    caseload_limit: int
-
+ERROR_HEADERS = ("Fila", "Columna", "Valor (enmascarado)", "Motivo", "ID familia")
 
 # Imports recorded before the HTTP surface spoke English stored their summary and errors
 # under these keys; they are read through this map, never rewritten.
@@ -88,6 +77,25 @@ _STORED_SPANISH_KEYS = {
 }
 
 
+@dataclass(frozen=True)
+class ImportRequest:
+    content: bytes
+    filename: str
+    comuna: str
+    cohort_year: int
+    accept_valid: bool
+    actor: str
+    today: date
+    caseload_limit: int
+
+
+@dataclass(frozen=True)
+class ErrorReport:
+    content: bytes
+    media_type: str
+    filename: str
+
+
 def stored_error(error: dict[str, Any]) -> NominaError:
     return NominaError.model_validate(
         {_STORED_SPANISH_KEYS.get(key, key): value for key, value in error.items()}
@@ -102,34 +110,6 @@ def stored_summary(summary: dict[str, Any]) -> ImportSummary:
 
 def content_hash(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
-
-
-def snapshot(people: Sequence[PersonRow | Member]) -> dict[str, Any]:
-    """A family's data as the nómina gave it, in a form that compares and stores as JSON.
-
-    Stored in `FamilyVersion.snapshot` under the nómina's own (Spanish) names, and compared
-    with the next file's: a change of these keys would make every family look changed.
-    """
-    return {
-        "miembros": [
-            {
-                "run": p.run,
-                "nombres": p.given_names,
-                "apellido_paterno": p.paternal_surname,
-                "apellido_materno": p.maternal_surname,
-                "sexo": p.sex,
-                "fecha_nacimiento": p.birth_date.isoformat() if p.birth_date else None,
-                "parentesco": p.relation,
-                "jefe_hogar": p.is_household_head,
-                "direccion": p.address,
-                "comuna": p.comuna,
-                "telefono": p.phone,
-                "tramo_rsh": p.rsh_bracket,
-                "ingreso_per_capita": p.per_capita_income,
-            }
-            for p in people
-        ]
-    }
 
 
 def _member_values(family_id: UUID, position: int, p: PersonRow) -> dict[str, Any]:
@@ -155,14 +135,47 @@ def _member_values(family_id: UUID, position: int, p: PersonRow) -> dict[str, An
 
 class NominaImporter:
     async def run(self, session: AsyncSession, request: ImportRequest) -> NominaImportOut:
+        # One import at a time per comuna and year: versions and caseloads stay consistent.
+        await repository.lock_comuna_year(session, request.comuna, request.cohort_year)
+        try:
+            return await self._import(session, request)
+        except IntegrityError as exc:
+            raise Conflict("Este archivo se está importando en este momento; reintente") from exc
+
+    async def record(self, session: AsyncSession, import_id: UUID) -> NominaImportRecord:
+        found = await self._get(session, import_id)
+        return NominaImportRecord(
+            **stored_summary(found.summary).model_dump(),
+            import_id=found.id,
+            status=found.status,
+            recorded_by=found.created_by,
+            recorded_at=found.created_at,
+        )
+
+    async def error_report(
+        self, session: AsyncSession, import_id: UUID, file_format: Literal["csv", "xlsx"]
+    ) -> ErrorReport:
+        """Every error of the import, masked, as a file a person opens in Excel."""
+        found = await self._get(session, import_id)
+        errors = [stored_error(error) for error in found.errors]
+        rows = [[e.line, e.column, e.value, e.reason, e.family_code] for e in errors]
+        stem = f"errores-nomina-{found.comuna}-{found.cohort_year}-{str(found.id)[:8]}"
+        safe_stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)
+        if file_format == "xlsx":
+            content = to_xlsx(ERROR_HEADERS, rows, title="Errores")
+            return ErrorReport(content, XLSX_MEDIA_TYPE, f"{safe_stem}.xlsx")
+        return ErrorReport(to_csv(ERROR_HEADERS, rows), CSV_MEDIA_TYPE, f"{safe_stem}.csv")
+
+    async def _get(self, session: AsyncSession, import_id: UUID) -> NominaImport:
+        found = await repository.get_import(session, import_id)
+        if found is None:
+            raise NotFound("No existe esa importación de nómina")
+        return found
+
+    async def _import(self, session: AsyncSession, request: ImportRequest) -> NominaImportOut:
         digest = content_hash(request.content)
-        previous = await session.scalar(
-            select(NominaImport).where(
-                NominaImport.comuna == request.comuna,
-                NominaImport.cohort_year == request.cohort_year,
-                NominaImport.content_sha256 == digest,
-                NominaImport.status == "importada",
-            )
+        previous = await repository.imported_with_content(
+            session, request.comuna, request.cohort_year, digest
         )
         if previous is not None:
             earlier = stored_summary(previous.summary)
@@ -177,33 +190,26 @@ class NominaImporter:
             )
         raw = read_nomina(request.content, request.filename)
         checked = check_rows(raw, today=request.today)
-        existing = await self._existing_families(session, request, checked)
+        existing = await families.by_codes(
+            session,
+            request.comuna,
+            request.cohort_year,
+            [draft.code for draft in checked.families],
+        )
         self._reject_people_active_elsewhere(
             checked, await self._active_elsewhere(session, checked, existing)
         )
         import_id = uuid4()
         if checked.errors and not request.accept_valid:
             summary = self._summary(request, checked, created=[], updated=[], unchanged=[])
-            await self._record_import(
-                session, request, import_id, digest, "rechazada", checked, summary
+            self._add_import(session, request, import_id, digest, "rechazada", checked)
+            await self._record_outcome(session, import_id, summary, checked)
+            await self._audit(
+                session, request, import_id, "nomina.rechazada", errores=len(checked.errors)
             )
             return NominaImportOut(**summary.model_dump(), import_id=import_id, status="rechazada")
         # The import row first: families and versions refer to it.
-        session.add(
-            NominaImport(
-                id=import_id,
-                comuna=request.comuna,
-                cohort_year=request.cohort_year,
-                filename=request.filename[:255],
-                content_sha256=digest,
-                accept_valid=request.accept_valid,
-                status="importada",
-                rows=checked.rows,
-                summary={},
-                errors=[],
-                created_by=request.actor,
-            )
-        )
+        self._add_import(session, request, import_id, digest, "importada", checked)
         await session.flush()
         created, updated, unchanged = await self._write(
             session, request, import_id, checked, existing
@@ -219,40 +225,17 @@ class NominaImporter:
                 f"{len(unassigned)} familias quedaron sin Apoyo Familiar: no hay "
                 "profesionales con cupo en la comuna"
             )
-        await session.execute(
-            update(NominaImport)
-            .where(NominaImport.id == import_id)
-            .values(
-                summary=summary.model_dump(mode="json"),
-                errors=[asdict(e) for e in checked.errors],
-            )
-        )
-        await record_audit(
+        await self._record_outcome(session, import_id, summary, checked)
+        await self._audit(
             session,
-            actor=request.actor,
-            action="nomina.importada",
-            entity="nomina_import",
-            entity_id=import_id,
+            request,
+            import_id,
+            "nomina.importada",
             nuevas=len(created),
             actualizadas=len(updated),
             rechazadas=len(checked.rejected),
         )
         return NominaImportOut(**summary.model_dump(), import_id=import_id, status="importada")
-
-    async def _existing_families(
-        self, session: AsyncSession, request: ImportRequest, checked: CheckedFile
-    ) -> dict[str, Family]:
-        codes = [draft.code for draft in checked.families]
-        if not codes:
-            return {}
-        rows = await session.scalars(
-            select(Family).where(
-                Family.comuna == request.comuna,
-                Family.cohort_year == request.cohort_year,
-                Family.family_code.in_(codes),
-            )
-        )
-        return {family.family_code: family for family in rows}
 
     async def _active_elsewhere(
         self, session: AsyncSession, checked: CheckedFile, existing: dict[str, Family]
@@ -262,17 +245,11 @@ class NominaImporter:
         if not runs:
             return {}
         own = {family.id for family in existing.values()}
-        found: dict[str, str] = {}
-        for start in range(0, len(runs), 5000):
-            rows = await session.execute(
-                select(Member.run, Family.id, Family.family_code, Family.comuna)
-                .join(Family, Member.family_id == Family.id)
-                .where(Member.run.in_(runs[start : start + 5000]), Family.status == "active")
-            )
-            for run, family_id, code, comuna in rows:
-                if family_id not in own:
-                    found[run] = f"{code} ({comuna})"
-        return found
+        return {
+            run: f"{code} ({comuna})"
+            for run, family_id, code, comuna in await families.active_memberships(session, runs)
+            if family_id not in own
+        }
 
     def _reject_people_active_elsewhere(
         self, checked: CheckedFile, elsewhere: dict[str, str]
@@ -311,94 +288,71 @@ class NominaImporter:
         created: list[tuple[UUID, str]] = []
         updated: list[str] = []
         unchanged: list[str] = []
-        families: list[dict[str, Any]] = []
+        new_families: list[dict[str, Any]] = []
         members: list[dict[str, Any]] = []
         versions: list[dict[str, Any]] = []
         events: list[Envelope] = []
-        latest = await self._latest_snapshots(session, [f.id for f in existing.values()])
+        latest = await families.latest_snapshots(session, [f.id for f in existing.values()])
         for draft in checked.families:
             state = snapshot(draft.people)
             family = existing.get(draft.code)
             if family is not None and latest.get(family.id) == state:
                 unchanged.append(draft.code)
                 continue
-            choice = choose_representative(draft.people, request.today)
-            if family is None:
-                family_id = uuid4()
-                created.append((family_id, draft.code))
-                families.append(
-                    {
-                        "id": family_id,
-                        "family_code": draft.code,
-                        "comuna": request.comuna,
-                        "cohort_year": request.cohort_year,
-                        "status": "active",
-                        "referred_on": request.today,
-                        "created_by": request.actor,
-                        "version": 1,
-                        "last_import_id": import_id,
-                        "representative_run": choice.run if choice else None,
-                        "representative_reason": choice.reason if choice else None,
-                        "representative_since": request.today if choice else None,
-                    }
-                )
-                members += [_member_values(family_id, i, p) for i, p in enumerate(draft.people)]
-                versions.append(
-                    {
-                        "id": uuid4(),
-                        "family_id": family_id,
-                        "version": 1,
-                        "import_id": import_id,
-                        "change": "creada",
-                        "snapshot": state,
-                        "created_by": request.actor,
-                    }
-                )
-                events.append(
-                    Envelope.wrap(
-                        FamilyReferred(
-                            family_id=family_id,
-                            family_code=draft.code,
-                            comuna=request.comuna,
-                            cohort_year=request.cohort_year,
-                            referred_on=request.today,
-                            member_count=len(draft.people),
-                        ),
-                        producer=PRODUCER,
-                        actor=request.actor,
-                        family_id=family_id,
-                    )
-                )
-            else:
+            if family is not None:
                 updated.append(draft.code)
                 events += await self._update_family(
                     session, request, import_id, family, draft, state
                 )
-        await copy_rows(session, "families", families)
-        await copy_rows(session, "members", members)
-        await copy_rows(session, "family_versions", versions, json_columns=frozenset({"snapshot"}))
+                continue
+            choice = choose_representative(draft.people, request.today)
+            family_id = uuid4()
+            created.append((family_id, draft.code))
+            new_families.append(
+                {
+                    "id": family_id,
+                    "family_code": draft.code,
+                    "comuna": request.comuna,
+                    "cohort_year": request.cohort_year,
+                    "status": "active",
+                    "referred_on": request.today,
+                    "created_by": request.actor,
+                    "version": 1,
+                    "last_import_id": import_id,
+                    "representative_run": choice.run if choice else None,
+                    "representative_reason": choice.reason if choice else None,
+                    "representative_since": request.today if choice else None,
+                }
+            )
+            members += [_member_values(family_id, i, p) for i, p in enumerate(draft.people)]
+            versions.append(
+                {
+                    "id": uuid4(),
+                    "family_id": family_id,
+                    "version": 1,
+                    "import_id": import_id,
+                    "change": "creada",
+                    "snapshot": state,
+                    "created_by": request.actor,
+                }
+            )
+            events.append(
+                envelope(
+                    FamilyReferred(
+                        family_id=family_id,
+                        family_code=draft.code,
+                        comuna=request.comuna,
+                        cohort_year=request.cohort_year,
+                        referred_on=request.today,
+                        member_count=len(draft.people),
+                    ),
+                    family_id=family_id,
+                    actor=request.actor,
+                )
+            )
+        await families.copy_new_families(session, new_families, members, versions)
         await add_events(session, events)
         return created, updated, unchanged
-
-    async def _latest_snapshots(
-        self, session: AsyncSession, family_ids: list[UUID]
-    ) -> dict[UUID, dict[str, Any]]:
-        if not family_ids:
-            return {}
-        newest = (
-            select(FamilyVersion.family_id, func.max(FamilyVersion.version).label("version"))
-            .where(FamilyVersion.family_id.in_(family_ids))
-            .group_by(FamilyVersion.family_id)
-            .subquery()
-        )
-        rows = await session.execute(
-            select(FamilyVersion.family_id, FamilyVersion.snapshot).join(
-                newest,
-                (FamilyVersion.family_id == newest.c.family_id)
-                & (FamilyVersion.version == newest.c.version),
-            )
-        )
-        return {family_id: state for family_id, state in rows}
 
     async def _update_family(
         self,
@@ -412,19 +366,17 @@ class NominaImporter:
         """Members are matched by RUN so their ids survive a correction."""
         by_run = {m.run: m for m in family.members}
         wanted = {p.run for p in draft.people}
-        gone = [m.id for m in family.members if m.run not in wanted]
-        if gone:
-            await session.execute(delete(Member).where(Member.id.in_(gone)))
+        await families.delete_members(
+            session, [m.id for m in family.members if m.run not in wanted]
+        )
         for position, person in enumerate(draft.people):
             values = _member_values(family.id, position, person)
             current = by_run.get(person.run)
             if current is None:
-                await session.execute(insert(Member).values(**values))
+                await families.insert_member(session, values)
             else:
                 values.pop("id")
-                await session.execute(
-                    update(Member).where(Member.id == current.id).values(**values)
-                )
+                await families.update_member(session, current.id, values)
         family.version += 1
         family.last_import_id = import_id
         changed_payee = False
@@ -450,31 +402,29 @@ class NominaImporter:
         await session.flush()
         await session.refresh(family, ["members"])
         events = [
-            Envelope.wrap(
+            envelope(
                 FamilyUpdated(
                     family_id=family.id,
                     version=family.version,
                     member_count=len(draft.people),
                     import_id=import_id,
                 ),
-                producer=PRODUCER,
-                actor=request.actor,
                 family_id=family.id,
+                actor=request.actor,
             )
         ]
         payee = next((m for m in family.members if m.run == family.representative_run), None)
         if changed_payee and payee is not None and family.representative_reason:
             events.append(
-                Envelope.wrap(
+                envelope(
                     RepresentativeChanged(
                         family_id=family.id,
                         member_id=payee.id,
                         reason=family.representative_reason,
                         effective_on=request.today,
                     ),
-                    producer=PRODUCER,
-                    actor=request.actor,
                     family_id=family.id,
+                    actor=request.actor,
                 )
             )
         return events
@@ -484,18 +434,12 @@ class NominaImporter:
     ) -> tuple[dict[str, int], list[str]]:
         if not created:
             return {}, []
-        capacities = await caseload_capacities(session, request.comuna, request.caseload_limit)
+        capacities = await staff.caseload_capacities(
+            session, request.comuna, request.caseload_limit
+        )
         plan = balance([family_id for family_id, _ in created], capacities)
         codes = dict(created)
-        names = dict(
-            (
-                await session.execute(
-                    select(Staff.id, Staff.full_name).where(
-                        Staff.id.in_([c.staff_id for c in capacities])
-                    )
-                )
-            ).all()
-        )
+        names = await staff.names(session, [c.staff_id for c in capacities])
         counts: dict[str, int] = {}
         unassigned: list[str] = []
         rows: list[dict[str, Any]] = []
@@ -515,24 +459,18 @@ class NominaImporter:
                 }
             )
             events.append(
-                Envelope.wrap(
+                envelope(
                     FamilyAssigned(
                         family_id=family_id,
                         staff_id=staff_id,
                         reason="Asignación al importar la nómina",
                     ),
-                    producer=PRODUCER,
-                    actor=request.actor,
                     family_id=family_id,
+                    actor=request.actor,
                 )
             )
         if rows:
-            await copy_rows(session, "assignments", rows)
-            for staff_id in {row["staff_id"] for row in rows}:
-                mine = [row["family_id"] for row in rows if row["staff_id"] == staff_id]
-                await session.execute(
-                    update(Family).where(Family.id.in_(mine)).values(apoyo_familiar_id=staff_id)
-                )
+            await families.copy_assignments(session, rows)
             await add_events(session, events)
         return counts, unassigned
 
@@ -564,7 +502,7 @@ class NominaImporter:
             warnings=list(checked.warnings),
         )
 
-    async def _record_import(
+    def _add_import(
         self,
         session: AsyncSession,
         request: ImportRequest,
@@ -572,8 +510,8 @@ class NominaImporter:
         digest: str,
         status: str,
         checked: CheckedFile,
-        summary: ImportSummary,
     ) -> None:
+        """The import's record, its outcome written once known (`_record_outcome`)."""
         session.add(
             NominaImport(
                 id=import_id,
@@ -584,41 +522,43 @@ class NominaImporter:
                 accept_valid=request.accept_valid,
                 status=status,
                 rows=checked.rows,
-                summary=summary.model_dump(mode="json"),
-                errors=[asdict(e) for e in checked.errors],
+                summary={},
+                errors=[],
                 created_by=request.actor,
             )
         )
+
+    async def _record_outcome(
+        self,
+        session: AsyncSession,
+        import_id: UUID,
+        summary: ImportSummary,
+        checked: CheckedFile,
+    ) -> None:
+        """The summary as answered, and every error for the report download."""
+        await repository.record_outcome(
+            session,
+            import_id,
+            summary.model_dump(mode="json"),
+            [asdict(e) for e in checked.errors],
+        )
+
+    async def _audit(
+        self,
+        session: AsyncSession,
+        request: ImportRequest,
+        import_id: UUID,
+        action: str,
+        **details: Any,
+    ) -> None:
         await record_audit(
             session,
             actor=request.actor,
-            action=f"nomina.{status}",
+            action=action,
             entity="nomina_import",
             entity_id=import_id,
-            errores=len(checked.errors),
+            **details,
         )
-
-
-async def caseload_capacities(
-    session: AsyncSession, comuna: str, default_limit: int
-) -> list[Capacity]:
-    """Every active Apoyo Familiar of the comuna with the active families they carry now."""
-    load = (
-        select(Family.apoyo_familiar_id, func.count().label("active"))
-        .where(Family.status == "active", Family.apoyo_familiar_id.is_not(None))
-        .group_by(Family.apoyo_familiar_id)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(Staff.id, Staff.max_active_families, func.coalesce(load.c.active, 0))
-        .outerjoin(load, load.c.apoyo_familiar_id == Staff.id)
-        .where(Staff.role == AFI_ROLE, Staff.active.is_(True), Staff.comuna == comuna)
-        .order_by(Staff.created_at, Staff.id)
-    )
-    return [
-        Capacity(staff_id=staff_id, active=active, limit=limit or default_limit)
-        for staff_id, limit, active in rows
-    ]
 
 
 nomina_importer = NominaImporter()

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validat
 
 from services.intake.relations import relation_code
 from shared.errors import ValidationFailed
-from shared.rut import format_rut, normalize_rut
+from shared.rut import normalize_rut
 
 
 class MemberIn(BaseModel):
@@ -123,8 +123,103 @@ class FamilyVersionOut(BaseModel):
     member_count: int
 
 
-def member_out(run: str, **fields: object) -> MemberOut:
-    return MemberOut.model_validate({"run": run, "run_formatted": format_rut(run), **fields})
+Channel = Literal["visita", "telefono", "otro"]
+ContactResult = Literal["localizada", "no_localizada"]
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    attempted_on: date
+    channel: Channel
+    result: ContactResult
+    notes: str | None = Field(None, max_length=2000)
+
+
+class ContactOut(BaseModel):
+    id: UUID
+    attempted_on: date
+    channel: str
+    result: str
+    notes: str | None
+    recorded_by: str
+
+
+class InvitationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    invited_on: date
+    result: Literal["acepta", "rechaza"]
+    reason: str | None = Field(None, max_length=500)
+
+
+class CommitmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    signed_on: date
+    document: str = Field(
+        min_length=3, max_length=300, description="Referencia al documento escaneado"
+    )
+    signer_run: str | None = Field(None, min_length=3, max_length=14)
+
+    @field_validator("signer_run")
+    @classmethod
+    def _valid_run(cls, value: str | None) -> str | None:
+        return normalize_rut(value) if value else None
+
+
+class MoveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_comuna: str = Field(min_length=1, max_length=80)
+    moved_on: date
+
+
+class ProcessOut(BaseModel):
+    """The family's contact, invitation and commitment facts."""
+
+    id: UUID
+    comuna: str
+    status: str
+    located_on: date | None
+    invited_on: date | None
+    accepted: bool | None
+    rejection_reason: str | None
+    committed_on: date | None
+    commitment_document: str | None
+    exit_cause: str | None
+
+
+Role = Literal["apoyo_familiar", "jefe_unidad", "administrativo", "supervisor_fosis"]
+
+
+class StaffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    run: str = Field(min_length=3, max_length=14)
+    name: str = Field(min_length=1, max_length=160)
+    role: Role
+    comuna: str = Field(min_length=1, max_length=80)
+    reports_to_id: UUID | None = Field(None, description="A quién reporta (organigrama)")
+    max_active_families: int | None = Field(None, ge=1, le=500)
+
+    @field_validator("run")
+    @classmethod
+    def _valid_run(cls, value: str) -> str:
+        return normalize_rut(value)
+
+
+class StaffOut(BaseModel):
+    id: UUID
+    run_formatted: str
+    name: str
+    role: Role
+    role_label: str
+    comuna: str
+    reports_to_id: UUID | None
+    max_active_families: int
+    active_families: int
+    active: bool
 
 
 ImportStatus = Literal["importada", "sin_cambios", "rechazada"]

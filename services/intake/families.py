@@ -1,28 +1,28 @@
-"""Intake's business rules for one family: registration, representative, assignment."""
+"""One family's registration, representative, assignment, versions and search."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from uuid import UUID, uuid4
 
-from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.caseload import balance
-from services.intake.importer import PRODUCER, caseload_capacities, snapshot
-from services.intake.models import Assignment, Family, FamilyVersion, Member, Staff
+from services.intake.events import announce, audit_family, record_fact
+from services.intake.models import Assignment, Family, FamilyVersion, Member
 from services.intake.repository import families as repository
+from services.intake.repository import staff as staff_repository
 from services.intake.representative import ADULT_AGE, age_on, choose_representative
-from services.intake.schemas import FamilyIn
+from services.intake.schemas import AssignmentIn, FamilyIn, RepresentativeIn
+from services.intake.versions import snapshot
 from shared.contracts.intake import FamilyAssigned, FamilyReferred, RepresentativeChanged
-from shared.db.audit import record_audit
-from shared.db.outbox import add_event
 from shared.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
-from shared.rut import normalize_rut
+from shared.rut import is_valid_rut, normalize_rut
 
 
-class IntakeService:
-    async def register_family(
+class FamilyService:
+    async def register(
         self,
         session: AsyncSession,
         data: FamilyIn,
@@ -91,7 +91,7 @@ class IntakeService:
             )
         )
         await session.flush()
-        await add_event(
+        await announce(
             session,
             FamilyReferred(
                 family_id=family.id,
@@ -101,90 +101,94 @@ class IntakeService:
                 referred_on=family.referred_on,
                 member_count=len(family.members),
             ),
-            producer=PRODUCER,
-            actor=actor,
             family_id=family.id,
+            actor=actor,
         )
-        capacities = await caseload_capacities(session, family.comuna, caseload_limit)
+        capacities = await staff_repository.caseload_capacities(
+            session, family.comuna, caseload_limit
+        )
         staff_id = balance([family.id], capacities)[family.id]
         if staff_id is not None:
             await self._assign(session, family, staff_id, "Asignación por carga equilibrada", actor)
-        await record_audit(
-            session, actor=actor, action="familia.registrada", entity="family", entity_id=family.id
-        )
+        await audit_family(session, family.id, actor=actor, action="familia.registrada")
         return family
 
-    async def get_family(self, session: AsyncSession, family_id: UUID) -> Family:
+    async def get(self, session: AsyncSession, family_id: UUID) -> Family:
         family = await repository.get_family(session, family_id)
         if family is None:
             raise NotFound("No existe una familia con ese identificador")
         return family
 
-    async def find_by_run(self, session: AsyncSession, run: str) -> list[Family]:
-        return list(await repository.families_with_member(session, normalize_rut(run)))
+    async def find_by_run(self, session: AsyncSession, run: str) -> Sequence[Family]:
+        return await repository.families_with_member(session, normalize_rut(run))
+
+    async def search(self, session: AsyncSession, query: str, *, limit: int) -> Sequence[Family]:
+        """A RUT exactly after normalising it; otherwise part of a name, or a nómina code.
+
+        The query holds personal data: nothing here logs it.
+        """
+        query = " ".join(query.split())
+        if is_valid_rut(query):
+            return (await self.find_by_run(session, query))[:limit]
+        return await repository.search(session, query, limit)
+
+    async def versions(self, session: AsyncSession, family_id: UUID) -> Sequence[FamilyVersion]:
+        await self.get(session, family_id)
+        return await repository.versions_of(session, family_id)
 
     async def choose_representative(
         self,
         session: AsyncSession,
         family_id: UUID,
-        run: str,
-        justification: str,
+        choice: RepresentativeIn,
         *,
         actor: str,
         today: date,
     ) -> Family:
         """An operator overrides the priority rule, with a justification that is audited."""
         family = await self._active(session, family_id)
-        member = next((m for m in family.members if m.run == run), None)
+        member = next((m for m in family.members if m.run == choice.run), None)
         if member is None:
             raise ValidationFailed("La persona indicada no es integrante de la familia")
         age = age_on(member.birth_date, today)
         if age is not None and age < ADULT_AGE:
             raise ValidationFailed("El representante debe ser mayor de edad")
-        if family.representative_run == run:
+        if family.representative_run == choice.run:
             raise Conflict("Esa persona ya es la representante de la familia")
-        family.representative_run = run
+        family.representative_run = choice.run
         family.representative_reason = "designado"
-        family.representative_justification = justification
+        family.representative_justification = choice.justification
         family.representative_since = today
-        await add_event(
+        await record_fact(
             session,
             RepresentativeChanged(
                 family_id=family.id, member_id=member.id, reason="designado", effective_on=today
             ),
-            producer=PRODUCER,
-            actor=actor,
             family_id=family.id,
-        )
-        await record_audit(
-            session,
             actor=actor,
             action="familia.representante_designado",
-            entity="family",
-            entity_id=family.id,
             integrante_id=str(member.id),
-            justificacion=justification,
+            justificacion=choice.justification,
         )
         return family
 
     async def reassign(
-        self, session: AsyncSession, family_id: UUID, staff_id: UUID, reason: str, *, actor: str
+        self, session: AsyncSession, family_id: UUID, assignment: AssignmentIn, *, actor: str
     ) -> Family:
         family = await self._active(session, family_id)
-        staff = await session.get(Staff, staff_id)
-        if staff is None or not staff.active or staff.role != "apoyo_familiar":
+        staff = await staff_repository.get_staff(session, assignment.staff_id)
+        if staff is None or not staff.active or staff.role != staff_repository.AFI_ROLE:
             raise ValidationFailed("La persona indicada no es un Apoyo Familiar activo")
-        if family.apoyo_familiar_id == staff_id:
+        if family.apoyo_familiar_id == assignment.staff_id:
             raise Conflict("La familia ya está asignada a esa persona")
-        await self._assign(session, family, staff_id, reason, actor)
-        await record_audit(
+        await self._assign(session, family, assignment.staff_id, assignment.reason, actor)
+        await audit_family(
             session,
+            family.id,
             actor=actor,
             action="familia.reasignada",
-            entity="family",
-            entity_id=family.id,
-            staff_id=str(staff_id),
-            motivo=reason,
+            staff_id=str(assignment.staff_id),
+            motivo=assignment.reason,
         )
         return family
 
@@ -192,16 +196,12 @@ class IntakeService:
         self, session: AsyncSession, family: Family, staff_id: UUID, reason: str, actor: str
     ) -> None:
         previous = family.apoyo_familiar_id
-        await session.execute(
-            update(Assignment)
-            .where(Assignment.family_id == family.id, Assignment.ended_at.is_(None))
-            .values(ended_at=func.now())
-        )
+        await repository.end_assignment(session, family.id)
         session.add(
             Assignment(family_id=family.id, staff_id=staff_id, reason=reason, assigned_by=actor)
         )
         family.apoyo_familiar_id = staff_id
-        await add_event(
+        await announce(
             session,
             FamilyAssigned(
                 family_id=family.id,
@@ -209,16 +209,15 @@ class IntakeService:
                 previous_staff_id=previous,
                 reason=reason[:500],
             ),
-            producer=PRODUCER,
-            actor=actor,
             family_id=family.id,
+            actor=actor,
         )
 
     async def _active(self, session: AsyncSession, family_id: UUID) -> Family:
-        family = await self.get_family(session, family_id)
+        family = await self.get(session, family_id)
         if family.status != "active":
             raise IllegalTransition("La familia ya egresó del programa: no admite cambios")
         return family
 
 
-intake_service = IntakeService()
+family_service = FamilyService()
