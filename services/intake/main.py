@@ -7,8 +7,8 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.intake.api import families, nominas, process, staff
+from services.intake.api.statistics import router as statistics_router
 from services.intake.handlers import register_handlers
-from services.intake.statistics import router as statistics_router
 from shared.runtime import data_service_app
 from shared.settings import Settings
 

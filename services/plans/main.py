@@ -16,8 +16,8 @@ from services.plans.api import (
     sessions,
     tasks,
 )
+from services.plans.api.statistics import router as statistics_router
 from services.plans.handlers import register_handlers
-from services.plans.statistics import router as statistics_router
 from shared.runtime import data_service_app
 from shared.settings import Settings
 

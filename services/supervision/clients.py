@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -28,6 +28,8 @@ from shared.contracts.payments import (
 )
 from shared.errors import DependencyUnavailable, IllegalTransition, NotFound, error_from_code
 from shared.settings import Settings
+
+AnswerT = TypeVar("AnswerT", bound=BaseModel)
 
 # The workflow's running phases as they appear in the `Phase` search attribute.
 PHASES = RUNNING_PHASES
@@ -140,6 +142,15 @@ class ServiceClient:
             body = _problem(response)
             raise error_from_code(body.get("code", ""), body.get("detail", response.text))
         return response.json()
+
+    async def read(self, answer: type[AnswerT], path: str, **params: Any) -> AnswerT:
+        """The answer parsed as its contract; another shape is the service's fault, an outage."""
+        try:
+            return answer.model_validate(await self.get(path, **params))
+        except ValidationError as exc:
+            raise DependencyUnavailable(
+                f"{self.base_url}{path} respondió en un formato inesperado"
+            ) from exc
 
 
 def _quoted(value: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,13 @@ from services.supervision.reports import monthly, transparency
 from services.supervision.reports.document import Report, to_report_json
 from services.supervision.reports.pdf import to_report_pdf
 from services.supervision.reports.spreadsheets import to_report_csv, to_report_xlsx
-from shared.errors import ValidationFailed
+from shared.contracts.statistics import (
+    IntakeMonthStatistics,
+    IntakeYearStatistics,
+    PlansMonthStatistics,
+    PlansYearStatistics,
+)
+from shared.statistics import month_bounds
 from shared.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 
 router = APIRouter(prefix="/v1/reportes", tags=["informes"])
@@ -79,10 +85,10 @@ async def transparency_report(
     comuna: Comuna = None,
 ) -> Response:
     services = _services(request)
-    params = _params(anio=anio, comuna=comuna)
+    params = _params(year=anio, comuna=comuna)
     intake, plans, staff = await asyncio.gather(
-        services["intake"].get("/v1/estadisticas", **params),
-        services["plans"].get("/v1/estadisticas", **params),
+        services["intake"].read(IntakeYearStatistics, "/v1/statistics", **params),
+        services["plans"].read(PlansYearStatistics, "/v1/statistics", **params),
         services["intake"].get("/v1/staff", **_params(comuna=comuna)),
     )
     report = transparency.build(anio, comuna, intake, plans, staff, _now(request))
@@ -101,14 +107,11 @@ async def monthly_report(
     formato: FormatQuery = "pdf",
     comuna: Comuna = None,
 ) -> Response:
-    year, number = int(mes[:4]), int(mes[5:7])
-    if not (2000 <= year <= 2100 and 1 <= number <= 12):
-        raise ValidationFailed("Mes no válido: use AAAA-MM, entre 2000 y 2100")
-    month = date(year, number, 1)
+    month, _ = month_bounds(mes)
     services = _services(request)
-    params = _params(mes=mes, comuna=comuna)
+    params = _params(month=mes, comuna=comuna)
     intake, plans = await asyncio.gather(
-        services["intake"].get("/v1/estadisticas/mensual", **params),
-        services["plans"].get("/v1/estadisticas/mensual", **params),
+        services["intake"].read(IntakeMonthStatistics, "/v1/statistics/monthly", **params),
+        services["plans"].read(PlansMonthStatistics, "/v1/statistics/monthly", **params),
     )
     return rendered(monthly.build(month, comuna, intake, plans, _now(request)), formato)

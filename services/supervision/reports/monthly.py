@@ -4,7 +4,6 @@ overdue items. Counts only, read from intake's and plans' monthly aggregates."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from services.supervision.reports.document import (
     MONTHS,
@@ -15,8 +14,9 @@ from services.supervision.reports.document import (
     scope_text,
     with_total,
 )
-from services.supervision.reports.labels import EXIT_CAUSES, label
 from services.supervision.reports.transparency import sessions_table
+from shared.contracts.lifecycle import EXIT_CAUSE_NAMES
+from shared.contracts.statistics import ExitCounts, IntakeMonthStatistics, PlansMonthStatistics
 
 NOTES = [
     "Fases al cierre del mes, según los hechos registrados: contacto (sin localizar), "
@@ -37,8 +37,8 @@ def month_label(month: date) -> str:
 def build(
     month: date,
     comuna: str | None,
-    intake: dict[str, Any],
-    plans: dict[str, Any],
+    intake: IntakeMonthStatistics,
+    plans: PlansMonthStatistics,
     issued_at: datetime,
 ) -> Report:
     return Report(
@@ -51,24 +51,24 @@ def build(
             phases_table(intake, plans),
             entries_table(intake, plans),
             sessions_summary_table(plans),
-            sessions_table(plans["sesiones"]["por_tipo"]),
-            exits_table(intake["egresos"]),
+            sessions_table(plans.sessions.by_kind),
+            exits_table(intake.exits),
             overdue_table(intake, plans),
         ],
         notes=NOTES,
     )
 
 
-def phases_table(intake: dict[str, Any], plans: dict[str, Any]) -> Table:
-    early, later = intake["por_fase"], plans["por_fase"]
+def phases_table(intake: IntakeMonthStatistics, plans: PlansMonthStatistics) -> Table:
+    early, later = intake.by_phase, plans.by_phase
     rows: list[tuple[Cell, ...]] = [
-        ("Contacto y localización", early["contacto"]),
-        ("Invitación", early["invitacion"]),
-        ("Firma de la carta de compromiso", early["compromiso"]),
-        ("Diagnóstico Eje", later["diagnostico"]),
-        ("Plan de intervención", later["plan"]),
-        ("Acompañamiento", later["acompanamiento"]),
-        ("Evaluación final", later["evaluacion"]),
+        ("Contacto y localización", early.contact),
+        ("Invitación", early.invitation),
+        ("Firma de la carta de compromiso", early.commitment),
+        ("Diagnóstico Eje", later.diagnosis),
+        ("Plan de intervención", later.plan),
+        ("Acompañamiento", later.accompaniment),
+        ("Evaluación final", later.evaluation),
     ]
     return Table(
         title="Familias por fase al cierre del mes",
@@ -78,39 +78,39 @@ def phases_table(intake: dict[str, Any], plans: dict[str, Any]) -> Table:
     )
 
 
-def entries_table(intake: dict[str, Any], plans: dict[str, Any]) -> Table:
+def entries_table(intake: IntakeMonthStatistics, plans: PlansMonthStatistics) -> Table:
     return Table(
         title="Ingresos y avances del mes",
         sheet="Ingresos",
         headers=("Concepto", "Familias"),
         rows=[
-            ("Derivadas (nuevas en la nómina)", intake["ingresos"]["derivadas"]),
-            ("Firman la carta de compromiso", intake["ingresos"]["firman_compromiso"]),
-            ("Completan el diagnóstico Eje", plans["diagnosticos_completados"]),
-            ("Firman el plan de intervención", plans["planes_firmados"]),
+            ("Derivadas (nuevas en la nómina)", intake.entries.referred),
+            ("Firman la carta de compromiso", intake.entries.committed),
+            ("Completan el diagnóstico Eje", plans.diagnoses_completed),
+            ("Firman el plan de intervención", plans.plans_signed),
         ],
     )
 
 
-def sessions_summary_table(plans: dict[str, Any]) -> Table:
-    sessions = plans["sesiones"]
+def sessions_summary_table(plans: PlansMonthStatistics) -> Table:
+    sessions = plans.sessions
     return Table(
         title="Sesiones realizadas y esperadas",
         sheet="Sesiones del mes",
         headers=("Concepto", "Cantidad"),
         rows=[
-            ("Sesiones registradas", sessions["realizadas"]),
-            ("Sesiones con asistencia de la familia", sessions["asistidas"]),
-            ("Familias que debían tener sesión", sessions["familias_esperadas"]),
-            ("Familias con sesión en el mes", sessions["familias_con_sesion"]),
-            ("Familias sin sesión en el mes", sessions["familias_sin_sesion"]),
+            ("Sesiones registradas", sessions.held),
+            ("Sesiones con asistencia de la familia", sessions.attended),
+            ("Familias que debían tener sesión", sessions.families_expected),
+            ("Familias con sesión en el mes", sessions.families_with_session),
+            ("Familias sin sesión en el mes", sessions.families_without_session),
         ],
     )
 
 
-def exits_table(exits: dict[str, int]) -> Table:
+def exits_table(exits: ExitCounts) -> Table:
     rows: list[tuple[Cell, ...]] = [
-        (label(EXIT_CAUSES, cause), count) for cause, count in exits.items()
+        (EXIT_CAUSE_NAMES[cause], count) for cause, count in exits.items()
     ]
     return Table(
         title="Egresos del mes por causal",
@@ -120,23 +120,20 @@ def exits_table(exits: dict[str, int]) -> Table:
     )
 
 
-def overdue_table(intake: dict[str, Any], plans: dict[str, Any]) -> Table:
-    early, later = intake["vencidas"], plans["vencidas"]
+def overdue_table(intake: IntakeMonthStatistics, plans: PlansMonthStatistics) -> Table:
+    early, later = intake.overdue, plans.overdue
     return Table(
         title="Pendientes vencidos",
         sheet="Vencidos",
         headers=("Pendiente", "Familias"),
         rows=[
+            (f"Sin localizar a {early.contact_deadline_days} días de la derivación", early.contact),
             (
-                f"Sin localizar a {early['plazo_contacto_dias']} días de la derivación",
-                early["contacto"],
+                f"Diagnóstico sin completar a {later.diagnosis_deadline_days} días de la firma",
+                later.diagnosis,
             ),
-            (
-                f"Diagnóstico sin completar a {later['plazo_diagnostico_dias']} días de la firma",
-                later["diagnostico"],
-            ),
-            (f"Plan sin firmar a {later['plazo_plan_dias']} días del diagnóstico", later["plan"]),
-            ("En acompañamiento sin sesión en el mes", later["sin_sesion_en_el_mes"]),
-            ("Procedimientos de abandono abiertos", later["abandono_abierto"]),
+            (f"Plan sin firmar a {later.plan_deadline_days} días del diagnóstico", later.plan),
+            ("En acompañamiento sin sesión en el mes", later.without_session),
+            ("Procedimientos de abandono abiertos", later.open_abandonment),
         ],
     )

@@ -19,14 +19,16 @@ from services.supervision.reports.document import (
     scope_text,
     with_total,
 )
-from services.supervision.reports.labels import (
-    ABANDONMENT_STEPS,
-    CHANNELS,
-    CONTACT_RESULTS,
-    EXIT_CAUSES,
-    ROLE_ORDER,
-    ROLES,
-    label,
+from services.supervision.reports.labels import ROLE_ORDER, ROLES, label
+from shared.contracts.lifecycle import EXIT_CAUSE_NAMES
+from shared.contracts.statistics import (
+    ABANDONMENT_STEP_LABELS,
+    CHANNEL_LABELS,
+    CONTACT_RESULT_LABELS,
+    ExitCounts,
+    IntakeYearStatistics,
+    PlansYearStatistics,
+    SessionKindCount,
 )
 
 NOTES = [
@@ -51,8 +53,8 @@ NOTES = [
 def build(
     year: int,
     comuna: str | None,
-    intake: dict[str, Any],
-    plans: dict[str, Any],
+    intake: IntakeYearStatistics,
+    plans: PlansYearStatistics,
     staff: list[dict[str, Any]],
     issued_at: datetime,
 ) -> Report:
@@ -66,30 +68,30 @@ def build(
             stages_table(intake, plans),
             coverage_table(intake),
             contacts_table(intake),
-            sessions_table(plans["sesiones"]),
+            sessions_table(plans.sessions),
             abandonment_table(plans),
             abandonment_reasons_table(intake, plans),
-            exits_table(intake["egresos"]),
+            exits_table(intake.exits),
             org_chart_table(staff),
         ],
         notes=NOTES,
     )
 
 
-def stages_table(intake: dict[str, Any], plans: dict[str, Any]) -> Table:
-    steps, later = intake["etapas"], plans["etapas"]
+def stages_table(intake: IntakeYearStatistics, plans: PlansYearStatistics) -> Table:
+    steps, later = intake.stages, plans.stages
     rows: list[tuple[Cell, ...]] = [
-        ("Derivadas por el Ministerio (nómina de derivación)", steps["derivadas"]),
-        ("Localizadas", steps["localizadas"]),
-        ("Invitadas al programa", steps["invitadas"]),
-        ("Aceptan la invitación", steps["aceptan"]),
-        ("Rechazan la invitación", steps["rechazan"]),
-        ("Firman la carta de compromiso", steps["firman_compromiso"]),
-        ("Con diagnóstico Eje completado", later["diagnosticadas"]),
-        ("Con plan de intervención firmado", later["con_plan_firmado"]),
-        ("En acompañamiento durante el año", later["en_acompanamiento"]),
-        ("Con evaluación final", later["evaluadas"]),
-        ("Egresadas", sum(intake["egresos"].values())),
+        ("Derivadas por el Ministerio (nómina de derivación)", steps.referred),
+        ("Localizadas", steps.located),
+        ("Invitadas al programa", steps.invited),
+        ("Aceptan la invitación", steps.accepted),
+        ("Rechazan la invitación", steps.declined),
+        ("Firman la carta de compromiso", steps.committed),
+        ("Con diagnóstico Eje completado", later.diagnosed),
+        ("Con plan de intervención firmado", later.plan_signed),
+        ("En acompañamiento durante el año", later.in_accompaniment),
+        ("Con evaluación final", later.evaluated),
+        ("Egresadas", sum(intake.exits.values())),
     ]
     return Table(
         title="Etapas del procedimiento",
@@ -101,28 +103,23 @@ def stages_table(intake: dict[str, Any], plans: dict[str, Any]) -> Table:
     )
 
 
-def coverage_table(intake: dict[str, Any]) -> Table:
-    coverage = intake["cobertura"]
+def coverage_table(intake: IntakeYearStatistics) -> Table:
+    coverage = intake.coverage
     return Table(
         title="Cobertura",
         sheet="Cobertura",
         headers=("Concepto", "Cantidad"),
         rows=[
-            ("Familias atendidas en el año", coverage["familias"]),
-            ("Personas (integrantes de esas familias)", coverage["personas"]),
+            ("Familias atendidas en el año", coverage.families),
+            ("Personas (integrantes de esas familias)", coverage.persons),
         ],
     )
 
 
-def contacts_table(intake: dict[str, Any]) -> Table:
+def contacts_table(intake: IntakeYearStatistics) -> Table:
     rows: list[tuple[Cell, ...]] = [
-        (
-            label(CHANNELS, c["canal"]),
-            label(CONTACT_RESULTS, c["resultado"]),
-            c["intentos"],
-            c["familias"],
-        )
-        for c in intake["contactos"]
+        (CHANNEL_LABELS[c.channel], CONTACT_RESULT_LABELS[c.result], c.attempts, c.families)
+        for c in intake.contacts
     ]
     return Table(
         title="Seguimiento: intentos de contacto para localizar a las familias",
@@ -133,16 +130,9 @@ def contacts_table(intake: dict[str, Any]) -> Table:
     )
 
 
-def sessions_table(sessions: list[dict[str, Any]]) -> Table:
+def sessions_table(sessions: list[SessionKindCount]) -> Table:
     rows: list[tuple[Cell, ...]] = [
-        (
-            s["tipo_nombre"],
-            s["sesiones"],
-            s["asistio"],
-            s["no_asistio"],
-            s["no_ubicada"],
-            s["familias"],
-        )
+        (s.kind_label, s.sessions, s.attended, s.absent, s.not_located, s.families)
         for s in sessions
     ]
     return Table(
@@ -161,14 +151,14 @@ def _families_not_summed(rows: list[tuple[Cell, ...]]) -> list[tuple[Cell, ...]]
     return [(*row[:-1], "") if row[0] == "Total" else row for row in rows]
 
 
-def abandonment_table(plans: dict[str, Any]) -> Table:
-    steps = plans["abandono"]["pasos"]
+def abandonment_table(plans: PlansYearStatistics) -> Table:
+    steps = plans.abandonment.steps
     return Table(
         title="Procedimiento de abandono: documentos del año",
         sheet="Abandono",
         headers=("Paso del procedimiento", "Documentos", "Familias"),
         rows=[
-            (label(ABANDONMENT_STEPS, code), step["documentos"], step["familias"])
+            (ABANDONMENT_STEP_LABELS[code], step.documents, step.families)
             for code, step in steps.items()
         ],
         note="Se abre ante la falta sostenida de contacto o la voluntad expresada de la "
@@ -176,8 +166,8 @@ def abandonment_table(plans: dict[str, Any]) -> Table:
     )
 
 
-def abandonment_reasons_table(intake: dict[str, Any], plans: dict[str, Any]) -> Table:
-    exits, outcome = intake["egresos"], plans["abandono"]["recomendaciones"]
+def abandonment_reasons_table(intake: IntakeYearStatistics, plans: PlansYearStatistics) -> Table:
+    exits, outcome = intake.exits, plans.abandonment.recommendations
     return Table(
         title="Abandonos por motivo y resultado",
         sheet="Abandono por motivo",
@@ -191,9 +181,9 @@ def abandonment_reasons_table(intake: dict[str, Any], plans: dict[str, Any]) -> 
     )
 
 
-def exits_table(exits: dict[str, int]) -> Table:
+def exits_table(exits: ExitCounts) -> Table:
     rows: list[tuple[Cell, ...]] = [
-        (label(EXIT_CAUSES, cause), count) for cause, count in exits.items()
+        (EXIT_CAUSE_NAMES[cause], count) for cause, count in exits.items()
     ]
     return Table(
         title="Egresos por causal",

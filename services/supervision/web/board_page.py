@@ -14,12 +14,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from services.supervision.clients import PHASES, ServiceClient
-from services.supervision.reports.labels import EXIT_CAUSES, label
 from services.supervision.web.board import PLAN_MONTHS, BoardFilter, unit_board
 from services.supervision.web.charts import Bar, bar_chart, column_chart
 from services.supervision.web.rendering import SANTIAGO, error_page, render
 from services.supervision.web.settled import settled
-from shared.contracts.lifecycle import PHASE_NAMES
+from shared.contracts.lifecycle import EXIT_CAUSE_NAMES, PHASE_NAMES
+from shared.contracts.statistics import IntakeYearStatistics, PlansMonthStatistics
 from shared.errors import DomainError
 
 router = APIRouter(include_in_schema=False)
@@ -51,9 +51,15 @@ async def unit_dashboard(
             unit_board(request.app.state.temporal, wanted, datetime.now(UTC), professional_ids())
         ),
         staff_task,
-        settled(services["intake"].get("/v1/estadisticas", anio=today.year, **by_comuna)),
         settled(
-            services["plans"].get("/v1/estadisticas/mensual", mes=f"{today:%Y-%m}", **by_comuna)
+            services["intake"].read(
+                IntakeYearStatistics, "/v1/statistics", year=today.year, **by_comuna
+            )
+        ),
+        settled(
+            services["plans"].read(
+                PlansMonthStatistics, "/v1/statistics/monthly", month=f"{today:%Y-%m}", **by_comuna
+            )
         ),
     )
     if isinstance(board, DomainError):
@@ -65,7 +71,7 @@ async def unit_dashboard(
     exits = (
         []
         if isinstance(year, DomainError)
-        else [(label(EXIT_CAUSES, c), n) for c, n in year["egresos"].items()]
+        else [(EXIT_CAUSE_NAMES[c], n) for c, n in year.exits.items()]
     )
     charts = {
         "fase": bar_chart(
@@ -104,7 +110,7 @@ async def unit_dashboard(
             "anio": today.year,
             "mes": today,
             "egresos": exits,
-            "cobertura": None if isinstance(year, DomainError) else year["cobertura"],
+            "cobertura": None if isinstance(year, DomainError) else year.coverage,
             "mensual": None if isinstance(month, DomainError) else month,
         },
     )

@@ -68,46 +68,44 @@ async def test_a_year_counts_each_stage_coverage_contacts_and_exits(
     late_this_year = families["late_contact"].referred_on.year == TODAY.year
 
     response = await intake.client.get(
-        "/v1/estadisticas", params={"anio": TODAY.year, "comuna": comuna}
+        "/v1/statistics", params={"year": TODAY.year, "comuna": comuna}
     )
     assert response.status_code == 200, response.text
     answer = response.json()
-    assert answer["etapas"] == {
-        "derivadas": 5 + late_this_year,
-        "localizadas": 3,
-        "invitadas": 3,
-        "aceptan": 2,
-        "rechazan": 1,
-        "firman_compromiso": 2,
+    assert answer["stages"] == {
+        "referred": 5 + late_this_year,
+        "located": 3,
+        "invited": 3,
+        "accepted": 2,
+        "declined": 1,
+        "committed": 2,
     }
     # In the programme some time this year: signed, and not out before it began.
     covered = [families["committed"], families["resigns"], families["last_year"]]
-    assert answer["cobertura"] == {
-        "familias": 3,
-        "personas": sum(f.persons for f in covered),
+    assert answer["coverage"] == {
+        "families": 3,
+        "persons": sum(f.persons for f in covered),
     }
     contacts = {
-        (c["canal"], c["resultado"]): (c["intentos"], c["familias"]) for c in answer["contactos"]
+        (c["channel"], c["result"]): (c["attempts"], c["families"]) for c in answer["contacts"]
     }
     assert contacts[("visita", "localizada")] == (2, 2)
     assert contacts[("telefono", "no_localizada")] == (2, 2)
     assert contacts[("otro", "localizada")] == (1, 1)
     assert contacts[("visita", "no_localizada")] == (0, 0)
-    assert answer["egresos"] == {
+    assert answer["exits"] == {
         "cumplimiento": 0, "abandono": 0, "renuncia": 1, "fallecimiento": 0, "traslado": 0,
         "no_localizada": 1, "rechaza": 1,
     }  # fmt: skip
     assert_no_person(answer, families)
 
     previous = (
-        await intake.client.get(
-            "/v1/estadisticas", params={"anio": TODAY.year - 1, "comuna": comuna}
-        )
+        await intake.client.get("/v1/statistics", params={"year": TODAY.year - 1, "comuna": comuna})
     ).json()
-    assert previous["etapas"]["derivadas"] == 1 + (not late_this_year)
-    assert previous["etapas"]["firman_compromiso"] == 1
-    assert previous["cobertura"] == {"familias": 1, "personas": 3}
-    assert sum(previous["egresos"].values()) == 0
+    assert previous["stages"]["referred"] == 1 + (not late_this_year)
+    assert previous["stages"]["committed"] == 1
+    assert previous["coverage"] == {"families": 1, "persons": 3}
+    assert sum(previous["exits"].values()) == 0
 
 
 async def test_a_month_counts_families_per_phase_entries_exits_and_overdue_contact(
@@ -125,25 +123,25 @@ async def test_a_month_counts_families_per_phase_entries_exits_and_overdue_conta
     late_this_month = families["late_contact"].referred_on >= TODAY.replace(day=1)
 
     response = await intake.client.get(
-        "/v1/estadisticas/mensual", params={"mes": month, "comuna": comuna}
+        "/v1/statistics/monthly", params={"month": month, "comuna": comuna}
     )
     assert response.status_code == 200, response.text
     answer = response.json()
-    assert answer["por_fase"] == {
-        "contacto": 2,  # referred today, and referred 45 days ago
-        "invitacion": 1,
-        "compromiso": 1,
-        "con_compromiso_firmado": 2,
+    assert answer["by_phase"] == {
+        "contact": 2,  # referred today, and referred 45 days ago
+        "invitation": 1,
+        "commitment": 1,
+        "committed": 2,
     }
-    assert answer["ingresos"] == {"derivadas": 7 + late_this_month, "firman_compromiso": 2}
-    assert answer["egresos"]["renuncia"] == 1
-    assert answer["egresos"]["no_localizada"] == 1
-    assert answer["egresos"]["rechaza"] == 1
-    assert answer["vencidas"] == {"contacto": 1, "plazo_contacto_dias": 30}
+    assert answer["entries"] == {"referred": 7 + late_this_month, "committed": 2}
+    assert answer["exits"]["renuncia"] == 1
+    assert answer["exits"]["no_localizada"] == 1
+    assert answer["exits"]["rechaza"] == 1
+    assert answer["overdue"] == {"contact": 1, "contact_deadline_days": 30}
     assert_no_person(answer, families)
 
 
 async def test_a_malformed_month_is_refused_in_spanish(intake: ServiceUnderTest) -> None:
-    response = await intake.client.get("/v1/estadisticas/mensual", params={"mes": "2025-13"})
+    response = await intake.client.get("/v1/statistics/monthly", params={"month": "2025-13"})
     assert response.status_code == 422
     assert "AAAA-MM" in response.json()["detail"]

@@ -55,7 +55,7 @@ async def build(plans: ServiceUnderTest, bus: Bus, comuna: str) -> dict[str, UUI
 
 def sessions_by_kind(answer: list[dict[str, Any]]) -> dict[str, tuple[int, ...]]:
     return {
-        s["tipo"]: (s["sesiones"], s["asistio"], s["no_asistio"], s["no_ubicada"], s["familias"])
+        s["kind"]: (s["sessions"], s["attended"], s["absent"], s["not_located"], s["families"])
         for s in answer
     }
 
@@ -68,17 +68,17 @@ async def test_a_year_counts_diagnoses_plans_sessions_by_kind_and_abandonment(
     signed_dates = [BEFORE_THIS_MONTH, TODAY, BEFORE_THIS_MONTH]
 
     response = await plans.client.get(
-        "/v1/estadisticas", params={"anio": TODAY.year, "comuna": comuna}
+        "/v1/statistics", params={"year": TODAY.year, "comuna": comuna}
     )
     assert response.status_code == 200, response.text
     answer = response.json()
-    assert answer["etapas"] == {
-        "diagnosticadas": 3,
-        "con_plan_firmado": sum(1 for d in signed_dates if d.year == TODAY.year),
-        "en_acompanamiento": 3,
-        "evaluadas": 0,
+    assert answer["stages"] == {
+        "diagnosed": 3,
+        "plan_signed": sum(1 for d in signed_dates if d.year == TODAY.year),
+        "in_accompaniment": 3,
+        "evaluated": 0,
     }
-    assert sessions_by_kind(answer["sesiones"]) == {
+    assert sessions_by_kind(answer["sessions"]) == {
         "aps_individual": (1, 1, 0, 0, 1),
         "aps_grupal": (1, 0, 1, 0, 1),
         "asl": (1, 0, 1, 0, 1),
@@ -87,21 +87,21 @@ async def test_a_year_counts_diagnoses_plans_sessions_by_kind_and_abandonment(
         "taller": (0, 0, 0, 0, 0),
         "seguimiento_remoto": (0, 0, 0, 0, 0),
     }
-    assert answer["abandono"] == {
-        "pasos": {
-            "aviso": {"documentos": 2, "familias": 2},
-            "visita": {"documentos": 2, "familias": 2},
-            "informe": {"documentos": 1, "familias": 1},
-            "recomendacion": {"documentos": 1, "familias": 1},
+    assert answer["abandonment"] == {
+        "steps": {
+            "aviso": {"documents": 2, "families": 2},
+            "visita": {"documents": 2, "families": 2},
+            "informe": {"documents": 1, "families": 1},
+            "recomendacion": {"documents": 1, "families": 1},
         },
-        "recomendaciones": {"egreso": 0, "reincorporacion": 1},
+        "recommendations": {"egreso": 0, "reincorporacion": 1},
     }
     assert "Conversamos" not in str(answer)  # notes never leave the service
 
     other_comuna = await plans.client.get(
-        "/v1/estadisticas", params={"anio": TODAY.year, "comuna": unique_comuna()}
+        "/v1/statistics", params={"year": TODAY.year, "comuna": unique_comuna()}
     )
-    assert sum(s["sesiones"] for s in other_comuna.json()["sesiones"]) == 0
+    assert sum(s["sessions"] for s in other_comuna.json()["sessions"]) == 0
 
 
 async def test_a_month_counts_phases_sessions_against_expected_and_overdue(
@@ -112,38 +112,38 @@ async def test_a_month_counts_phases_sessions_against_expected_and_overdue(
     await open_case(plans.client, it_bus, comuna, committed=TODAY - timedelta(days=3))
 
     response = await plans.client.get(
-        "/v1/estadisticas/mensual", params={"mes": f"{TODAY:%Y-%m}", "comuna": comuna}
+        "/v1/statistics/monthly", params={"month": f"{TODAY:%Y-%m}", "comuna": comuna}
     )
     assert response.status_code == 200, response.text
     answer = response.json()
-    assert answer["por_fase"] == {"diagnostico": 2, "plan": 0, "acompanamiento": 3,
-                                  "evaluacion": 0}  # fmt: skip
-    assert answer["diagnosticos_completados"] == 3
-    assert answer["planes_firmados"] == 1  # two were signed the month before
-    sessions = answer["sesiones"]
-    assert (sessions["realizadas"], sessions["asistidas"]) == (6, 2)
+    assert answer["by_phase"] == {"diagnosis": 2, "plan": 0, "accompaniment": 3,
+                                  "evaluation": 0}  # fmt: skip
+    assert answer["diagnoses_completed"] == 3
+    assert answer["plans_signed"] == 1  # two were signed the month before
+    sessions = answer["sessions"]
+    assert (sessions["held"], sessions["attended"]) == (6, 2)
     # Expected: the two in accompaniment since before the month; one attended a session.
-    assert sessions["familias_esperadas"] == 2
-    assert sessions["familias_con_sesion"] == 1
-    assert sessions["familias_sin_sesion"] == 1
-    assert answer["vencidas"] == {
-        "diagnostico": 1,  # committed 40 days ago; the one committed 3 days ago is on time
+    assert sessions["families_expected"] == 2
+    assert sessions["families_with_session"] == 1
+    assert sessions["families_without_session"] == 1
+    assert answer["overdue"] == {
+        "diagnosis": 1,  # committed 40 days ago; the one committed 3 days ago is on time
         "plan": 0,
-        "sin_sesion_en_el_mes": 1,
-        "abandono_abierto": 1,
-        "plazo_diagnostico_dias": 30,
-        "plazo_plan_dias": 30,
+        "without_session": 1,
+        "open_abandonment": 1,
+        "diagnosis_deadline_days": 30,
+        "plan_deadline_days": 30,
     }
 
     previous = date(TODAY.year, TODAY.month, 1) - timedelta(days=1)
     earlier = (
         await plans.client.get(
-            "/v1/estadisticas/mensual", params={"mes": f"{previous:%Y-%m}", "comuna": comuna}
+            "/v1/statistics/monthly", params={"month": f"{previous:%Y-%m}", "comuna": comuna}
         )
     ).json()
     recent_then = TODAY - timedelta(days=3) <= previous
     # Then nobody was diagnosed yet, but two plans were already signed.
-    assert earlier["por_fase"] == {"diagnostico": 2 + recent_then, "plan": 0,
-                                   "acompanamiento": 2, "evaluacion": 0}  # fmt: skip
-    assert earlier["planes_firmados"] == 2
-    assert earlier["vencidas"]["abandono_abierto"] == 0
+    assert earlier["by_phase"] == {"diagnosis": 2 + recent_then, "plan": 0,
+                                   "accompaniment": 2, "evaluation": 0}  # fmt: skip
+    assert earlier["plans_signed"] == 2
+    assert earlier["overdue"]["open_abandonment"] == 0

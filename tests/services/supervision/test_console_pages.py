@@ -188,5 +188,8 @@ async def test_the_org_chart_and_the_dashboard_show_the_unit(
 
         page = await eventually(board, until=lambda p: 'id="total-en-curso">3<' in p)
     assert '<svg class="grafico"' in page
+    # The year's coverage and the month's sessions, from intake's and plans' statistics.
+    assert re.search(r'id="tabla-cobertura">.*?<td class="num">0</td>', page, re.S)
+    assert re.search(r'id="sin-sesion">0<', page)
     assert "2/2" in page
     assert "1/2" in page

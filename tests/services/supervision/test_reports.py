@@ -27,6 +27,14 @@ from services.supervision.reports.document import file_stem
 from services.supervision.reports.pdf import to_report_pdf
 from services.supervision.reports.spreadsheets import to_report_csv, to_report_xlsx
 from shared.bus.client import Bus
+from shared.contracts.statistics import (
+    Abandonment,
+    Coverage,
+    IntakeStages,
+    IntakeYearStatistics,
+    PlansStages,
+    PlansYearStatistics,
+)
 from shared.http.problems import install_problem_handlers
 from shared.settings import Settings
 from tests.conftest import ServiceUnderTest
@@ -228,8 +236,8 @@ async def test_the_transparency_report_counts_what_was_recorded_in_every_format(
     assert reasons["Recomendación de egreso por abandono"] == 1
     assert reasons["Renuncia: voluntad expresada de la familia"] == 0
     exits = dict(tables["Egresos"])
-    assert exits["Abandono (decisión de la Jefatura tras el procedimiento)"] == 1
-    assert exits["Rechaza la invitación"] == 1
+    assert exits["Abandono"] == 1
+    assert exits["La familia rechaza la invitación"] == 1
     assert exits["Total"] == 2
     chart = {row[0]: row[1:] for row in tables["Organigrama"]}
     assert chart == {
@@ -274,7 +282,7 @@ async def test_the_transparency_report_counts_what_was_recorded_in_every_format(
         "Cantidad",
         str(persons),
     ] in rows
-    assert ["Egresos por causal", "Rechaza la invitación", "Familias", "1"] in rows
+    assert ["Egresos por causal", "La familia rechaza la invitación", "Familias", "1"] in rows
     assert all(len(row) == 4 for row in rows)
     assert_nothing_personal(table.content.decode("utf-8-sig"), built)
 
@@ -315,7 +323,7 @@ async def test_the_monthly_report_shows_phases_sessions_entries_exits_and_overdu
         "Familias con sesión en el mes": 1,
         "Familias sin sesión en el mes": 0,
     }
-    assert tables["Egresos"]["Abandono (decisión de la Jefatura tras el procedimiento)"] == 1
+    assert tables["Egresos"]["Abandono"] == 1
     assert tables["Egresos"]["Total"] == 2
     assert sum(tables["Vencidos"].values()) == 0
     assert_nothing_personal(answer.text, built)
@@ -359,21 +367,21 @@ def test_the_supervision_app_serves_the_reports() -> None:
 
 def test_a_label_that_looks_like_a_formula_stays_text_and_control_characters_go() -> None:
     staff = [{"id": "1", "rol": '=HYPERLINK("http://x")', "jefatura_id": None, "activo": True}]
-    empty_intake = {
-        "etapas": dict.fromkeys(
-            ["derivadas", "localizadas", "invitadas", "aceptan", "rechazan", "firman_compromiso"], 0
-        ),
-        "cobertura": {"familias": 0, "personas": 0},
-        "contactos": [],
-        "egresos": {"abandono": 0},
-    }
-    empty_plans = {
-        "etapas": dict.fromkeys(
-            ["diagnosticadas", "con_plan_firmado", "en_acompanamiento", "evaluadas"], 0
-        ),
-        "sesiones": [],
-        "abandono": {"pasos": {}, "recomendaciones": {}},
-    }
+    empty_intake = IntakeYearStatistics(
+        year=2024,
+        comuna=None,
+        stages=IntakeStages(referred=0, located=0, invited=0, accepted=0, declined=0, committed=0),
+        coverage=Coverage(families=0, persons=0),
+        contacts=[],
+        exits={"abandono": 0},
+    )
+    empty_plans = PlansYearStatistics(
+        year=2024,
+        comuna=None,
+        stages=PlansStages(diagnosed=0, plan_signed=0, in_accompaniment=0, evaluated=0),
+        sessions=[],
+        abandonment=Abandonment(steps={}, recommendations={}),
+    )
     now = datetime(2025, 3, 31, 9, 30, tzinfo=ZoneInfo("America/Santiago"))
     # A comuna typed with a control character: XLSX cannot hold it, so it is dropped.
     report = transparency.build(2024, "=Comuna\x17", empty_intake, empty_plans, staff, now)
