@@ -9,15 +9,14 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.plans.cases import case_service
+from services.plans.events import record_event
 from services.plans.guards import ensure_committed
 from services.plans.models import AbandonmentRecord
 from services.plans.repository import abandonment as repository
 from services.plans.schemas import AbandonmentIn
 from shared.contracts.plans import AbandonmentReported
-from shared.db.outbox import add_event
 from shared.errors import IllegalTransition, ValidationFailed
 
-PRODUCER = "plans"
 ORDER = ["aviso", "visita", "informe", "recomendacion"]
 
 
@@ -59,19 +58,14 @@ class AbandonmentService:
         )
         session.add(record)
         await session.flush()
-        await add_event(
-            session,
-            AbandonmentReported(
-                family_id=family_id,
-                record_id=record.id,
-                kind=document.kind,
-                dated=record.dated,
-                recommendation=record.recommendation,
-            ),
-            producer=PRODUCER,
-            actor=actor,
+        reported = AbandonmentReported(
             family_id=family_id,
+            record_id=record.id,
+            kind=document.kind,
+            dated=record.dated,
+            recommendation=record.recommendation,
         )
+        await record_event(session, reported, actor=actor)
         return record
 
 

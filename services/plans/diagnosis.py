@@ -10,17 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.plans.cases import case_service
 from services.plans.catalog import catalog_service
+from services.plans.events import record_event
 from services.plans.guards import check_version, ensure_committed
 from services.plans.models import Diagnosis
 from services.plans.repository import diagnosis as repository
 from services.plans.rules import critical_indicators
 from services.plans.schemas import DiagnosisItem
 from shared.contracts.plans import DiagnosisCompleted
-from shared.db.audit import record_audit
-from shared.db.outbox import add_event
 from shared.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
-
-PRODUCER = "plans"
 
 
 class DiagnosisService:
@@ -100,25 +97,13 @@ class DiagnosisService:
         critical = critical_indicators(
             diagnosis.items, {code: i.critical_at for code, i in known.items()}
         )
-        await add_event(
-            session,
-            DiagnosisCompleted(
-                family_id=family_id,
-                diagnosis_id=diagnosis.id,
-                completed_on=today,
-                critical_indicators=critical,
-            ),
-            producer=PRODUCER,
-            actor=actor,
+        completed = DiagnosisCompleted(
             family_id=family_id,
+            diagnosis_id=diagnosis.id,
+            completed_on=today,
+            critical_indicators=critical,
         )
-        await record_audit(
-            session,
-            actor=actor,
-            action="diagnostico.completado",
-            entity="family",
-            entity_id=family_id,
-        )
+        await record_event(session, completed, actor=actor, audited_as="diagnostico.completado")
         return diagnosis
 
 

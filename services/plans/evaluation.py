@@ -10,16 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.plans.cases import case_service
 from services.plans.catalog import catalog_service
 from services.plans.diagnosis import diagnosis_service
+from services.plans.events import record_event
 from services.plans.guards import ensure_committed
 from services.plans.intervention_plan import intervention_plan_service
 from services.plans.models import Evaluation
 from services.plans.repository import evaluation as repository
 from services.plans.schemas import ComparisonRow, EvaluationIn
 from shared.contracts.plans import EvaluationCompleted
-from shared.db.outbox import add_event
 from shared.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
-
-PRODUCER = "plans"
 
 
 class EvaluationService:
@@ -61,18 +59,13 @@ class EvaluationService:
         )
         session.add(evaluation)
         await session.flush()
-        await add_event(
-            session,
-            EvaluationCompleted(
-                family_id=family_id,
-                evaluated_on=evaluation.evaluated_on,
-                goals_achieved=len(achieved),
-                goals_total=len(goal_ids),
-            ),
-            producer=PRODUCER,
-            actor=actor,
+        completed = EvaluationCompleted(
             family_id=family_id,
+            evaluated_on=evaluation.evaluated_on,
+            goals_achieved=len(achieved),
+            goals_total=len(goal_ids),
         )
+        await record_event(session, completed, actor=actor)
         return evaluation
 
     async def comparison(self, session: AsyncSession, family_id: UUID) -> list[ComparisonRow]:

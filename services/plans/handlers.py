@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from services.plans.cases import OthersFact, case_service
 from services.plans.sessions import sessions_service
@@ -39,26 +41,25 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
         subjects.SESSIONS_IN_MONTH, SessionsInMonth, sessions_in_month, queue="plans"
     )
 
-    async def intake_events(stop: asyncio.Event) -> None:
+    for owner in ("intake", "lifecycle"):
+        runtime.run_in_background(f"{owner}-events", following(runtime, owner))
+
+
+def following(
+    runtime: ServiceRuntime, owner: str
+) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
+    """The durable consumer of `owner`'s events, run until the service stops."""
+
+    async def consume_events(stop: asyncio.Event) -> None:
         await consume(
             runtime.bus,
-            owner="intake",
+            owner=owner,
             durable=CONSUMER,
             handler=lambda envelope: apply_event(runtime, envelope),
             stop=stop,
         )
 
-    async def lifecycle_events(stop: asyncio.Event) -> None:
-        await consume(
-            runtime.bus,
-            owner="lifecycle",
-            durable=CONSUMER,
-            handler=lambda envelope: apply_event(runtime, envelope),
-            stop=stop,
-        )
-
-    runtime.run_in_background("intake-events", intake_events)
-    runtime.run_in_background("lifecycle-events", lifecycle_events)
+    return consume_events
 
 
 WATCHED: dict[str, type[OthersFact]] = {

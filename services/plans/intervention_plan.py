@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.plans.cases import case_service
 from services.plans.catalog import catalog_service
+from services.plans.events import record_event
 from services.plans.guards import check_version, ensure_committed
 from services.plans.models import Goal, Plan
 from services.plans.repository import diagnosis as diagnoses
@@ -19,11 +20,7 @@ from services.plans.repository import plans as repository
 from services.plans.rules import MINIMUM_SESSIONS, trajectory
 from services.plans.schemas import PlanIn
 from shared.contracts.plans import PlanSigned
-from shared.db.audit import record_audit
-from shared.db.outbox import add_event
 from shared.errors import IllegalTransition, ValidationFailed
-
-PRODUCER = "plans"
 
 
 class InterventionPlanService:
@@ -73,14 +70,11 @@ class InterventionPlanService:
         draft.goals.clear()
         await session.flush()
         draft.goals.extend(
+            # GoalIn's other fields are the table's columns, under the same names.
             Goal(
                 position=position,
                 dimension_code=goal.dimension,
-                description=goal.description,
-                actions=goal.actions,
-                responsible_member_id=goal.responsible_member_id,
-                target_date=goal.target_date,
-                status=goal.status,
+                **goal.model_dump(exclude={"dimension"}),
             )
             for position, goal in enumerate(proposed.goals)
         )
@@ -116,28 +110,17 @@ class InterventionPlanService:
         draft.signed_by = actor
         draft.lock_version += 1
         kind = trajectory(draft.asl_adults)
-        await add_event(
-            session,
-            PlanSigned(
-                family_id=family_id,
-                plan_id=draft.id,
-                revision=draft.revision,
-                signed_on=signed_on,
-                trajectory=kind,
-                minimum_sessions=MINIMUM_SESSIONS[kind],
-                goals=len(draft.goals),
-            ),
-            producer=PRODUCER,
-            actor=actor,
+        signed = PlanSigned(
             family_id=family_id,
-        )
-        await record_audit(
-            session,
-            actor=actor,
-            action="plan.firmado",
-            entity="family",
-            entity_id=family_id,
+            plan_id=draft.id,
             revision=draft.revision,
+            signed_on=signed_on,
+            trajectory=kind,
+            minimum_sessions=MINIMUM_SESSIONS[kind],
+            goals=len(draft.goals),
+        )
+        await record_event(
+            session, signed, actor=actor, audited_as="plan.firmado", revision=draft.revision
         )
         return draft
 

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, computed_field
 
+from services.plans import rules
 from services.plans.rules import Attendance, SessionKindCode
+
+MAX_GOALS = 60  # of a plan; sessions and the evaluation refer to them by id
+GoalIds = Annotated[list[UUID], Field(max_length=MAX_GOALS)]
+Notes = Annotated[str | None, Field(max_length=4000)]
 
 
 class CaseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     family_id: UUID
     comuna: str | None
     referred_on: date | None
@@ -104,24 +111,34 @@ class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     asl_adults: int = Field(0, ge=0, le=2, description="Adultos con acompañamiento sociolaboral")
-    goals: list[GoalIn] = Field(max_length=60)
+    goals: list[GoalIn] = Field(max_length=MAX_GOALS)
 
 
 class GoalOut(GoalIn):
+    model_config = ConfigDict(from_attributes=True)
+
     id: UUID
+    # The table calls it dimension_code.
+    dimension: str = Field(validation_alias=AliasChoices("dimension", "dimension_code"))
 
 
 class PlanOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: UUID
     family_id: UUID
     revision: int
     status: str
-    version: int
-    trajectory: Literal["simple", "doble"]
+    version: int = Field(validation_alias=AliasChoices("version", "lock_version"))
     asl_adults: int
     goals: list[GoalOut]
     signed_on: date | None
     signed_by: str | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def trajectory(self) -> Literal["simple", "doble"]:
+        return rules.trajectory(self.asl_adults)
 
 
 class SignIn(BaseModel):
@@ -139,17 +156,18 @@ class SessionIn(BaseModel):
     kind: SessionKindCode
     attendance: Attendance
     dimensions: list[str] = Field(default_factory=list, max_length=10)
-    goal_ids: list[UUID] = Field(default_factory=list, max_length=60)
+    goal_ids: GoalIds = []
     attendee_ids: list[UUID] = Field(default_factory=list, max_length=30)
-    notes: str | None = Field(None, max_length=4000)
+    notes: Notes = None
 
 
 class SessionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: UUID
     family_id: UUID
     held_on: date
     kind: str
-    kind_label: str
     attendance: str
     dimensions: list[str]
     goal_ids: list[str]
@@ -158,14 +176,19 @@ class SessionOut(BaseModel):
     professional: str
     warning: str | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def kind_label(self) -> str:
+        return rules.SESSION_KINDS[self.kind].label
+
 
 class EvaluationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     evaluated_on: date | None = None
     items: list[DiagnosisItem] = Field(max_length=200)
-    goals_achieved: list[UUID] = Field(default_factory=list, max_length=60)
-    notes: str | None = Field(None, max_length=4000)
+    goals_achieved: GoalIds = []
+    notes: Notes = None
 
 
 class ComparisonRow(BaseModel):
@@ -189,6 +212,8 @@ class AbandonmentIn(BaseModel):
 
 
 class AbandonmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: UUID
     kind: str
     dated: date

@@ -8,6 +8,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.plans.cases import case_service
+from services.plans.events import record_event
 from services.plans.guards import ensure_committed
 from services.plans.intervention_plan import intervention_plan_service
 from services.plans.models import Session
@@ -20,10 +21,7 @@ from services.plans.rules import (
 )
 from services.plans.schemas import SessionIn
 from shared.contracts.plans import SessionRecorded, SessionsCount, SessionsInMonth
-from shared.db.outbox import add_event
 from shared.errors import ValidationFailed
-
-PRODUCER = "plans"
 
 
 class SessionsService:
@@ -76,22 +74,18 @@ class SessionsService:
             )
             assert existing is not None
             return existing, False, note
-        await add_event(
-            session,
-            SessionRecorded(
-                family_id=family_id,
-                session_id=recorded.id,
-                held_on=held_on,
-                kind=held.kind,
-                attendance=held.attendance,
-                counts_toward_minimum=counts_toward_minimum(
-                    held.kind, held.attendance, health_emergency=health_emergency
-                ),
-            ),
-            producer=PRODUCER,
-            actor=professional,
-            family_id=family_id,
+        counted = counts_toward_minimum(
+            held.kind, held.attendance, health_emergency=health_emergency
         )
+        event = SessionRecorded(
+            family_id=family_id,
+            session_id=recorded.id,
+            held_on=held_on,
+            kind=held.kind,
+            attendance=held.attendance,
+            counts_toward_minimum=counted,
+        )
+        await record_event(session, event, actor=professional)
         return recorded, True, note
 
     async def of_family(

@@ -8,23 +8,11 @@ from fastapi import APIRouter, status
 
 from services.plans.abandonment import abandonment_service
 from services.plans.api.responses import NO_CASE, REFUSALS
-from services.plans.models import AbandonmentRecord
 from services.plans.schemas import AbandonmentIn, AbandonmentOut
 from shared.http.deps import Actor, Runtime
 from shared.http.deps import Session as Db
 
 router = APIRouter(prefix="/v1/families/{family_id}/abandonment-records", tags=["abandono"])
-
-
-def abandonment_out(record: AbandonmentRecord) -> AbandonmentOut:
-    return AbandonmentOut(
-        id=record.id,
-        kind=record.kind,
-        dated=record.dated,
-        author=record.author,
-        content=record.content,
-        recommendation=record.recommendation,
-    )
 
 
 @router.post(
@@ -37,9 +25,11 @@ async def file_abandonment_record(
     family_id: UUID, body: AbandonmentIn, db: Db, rt: Runtime, actor: Actor = "sistema"
 ) -> AbandonmentOut:
     record = await abandonment_service.file(db, family_id, body, actor=actor, today=rt.today())
-    return abandonment_out(record)
+    return AbandonmentOut.model_validate(record)
 
 
 @router.get("", summary="Documentos de abandono", responses=NO_CASE)
 async def abandonment_records(family_id: UUID, db: Db) -> list[AbandonmentOut]:
-    return [abandonment_out(r) for r in await abandonment_service.records(db, family_id)]
+    return [
+        AbandonmentOut.model_validate(r) for r in await abandonment_service.records(db, family_id)
+    ]

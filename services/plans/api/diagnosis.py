@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
-from services.plans.api.drafts import IfMatch, expected_version
+from services.plans.api.drafts import Edit, Tagged
 from services.plans.api.responses import NO_CASE, NOT_FOUND, NOT_NOW, REFUSALS, STALE
 from services.plans.diagnosis import diagnosis_service
 from services.plans.models import Diagnosis
@@ -17,8 +17,7 @@ from shared.http.deps import Session as Db
 router = APIRouter(prefix="/v1/families/{family_id}/diagnosis", tags=["diagnóstico"])
 
 
-def diagnosis_out(diagnosis: Diagnosis, response: Response) -> DiagnosisOut:
-    response.headers["ETag"] = f'"{diagnosis.lock_version}"'
+def diagnosis_out(diagnosis: Diagnosis) -> DiagnosisOut:
     return DiagnosisOut(
         id=diagnosis.id,
         family_id=diagnosis.family_id,
@@ -32,14 +31,14 @@ def diagnosis_out(diagnosis: Diagnosis, response: Response) -> DiagnosisOut:
 
 @router.post("", summary="Iniciar el diagnóstico (o verlo)", responses=NO_CASE | NOT_NOW)
 async def start_diagnosis(
-    family_id: UUID, db: Db, response: Response, actor: Actor = "sistema"
+    family_id: UUID, db: Db, etag: Tagged, actor: Actor = "sistema"
 ) -> DiagnosisOut:
-    return diagnosis_out(await diagnosis_service.start(db, family_id, actor), response)
+    return etag.answer(diagnosis_out(await diagnosis_service.start(db, family_id, actor)))
 
 
 @router.get("", summary="Ver el diagnóstico", responses=NOT_FOUND)
-async def get_diagnosis(family_id: UUID, db: Db, response: Response) -> DiagnosisOut:
-    return diagnosis_out(await diagnosis_service.get(db, family_id), response)
+async def get_diagnosis(family_id: UUID, db: Db, etag: Tagged) -> DiagnosisOut:
+    return etag.answer(diagnosis_out(await diagnosis_service.get(db, family_id)))
 
 
 @router.patch(
@@ -48,29 +47,19 @@ async def get_diagnosis(family_id: UUID, db: Db, response: Response) -> Diagnosi
     responses=REFUSALS | STALE,
 )
 async def save_diagnosis(
-    family_id: UUID,
-    body: DiagnosisIn,
-    db: Db,
-    response: Response,
-    if_match: IfMatch = None,
-    actor: Actor = "sistema",
+    family_id: UUID, body: DiagnosisIn, db: Db, edit: Edit, actor: Actor = "sistema"
 ) -> DiagnosisOut:
     diagnosis = await diagnosis_service.save(
-        db, family_id, body.items, expected_version=expected_version(if_match), actor=actor
+        db, family_id, body.items, expected_version=edit.expected_version, actor=actor
     )
-    return diagnosis_out(diagnosis, response)
+    return edit.answer(diagnosis_out(diagnosis))
 
 
 @router.post("/complete", summary="Completar el diagnóstico", responses=REFUSALS | STALE)
 async def complete_diagnosis(
-    family_id: UUID,
-    db: Db,
-    rt: Runtime,
-    response: Response,
-    if_match: IfMatch = None,
-    actor: Actor = "sistema",
+    family_id: UUID, db: Db, rt: Runtime, edit: Edit, actor: Actor = "sistema"
 ) -> DiagnosisOut:
     diagnosis = await diagnosis_service.complete(
-        db, family_id, expected_version=expected_version(if_match), actor=actor, today=rt.today()
+        db, family_id, expected_version=edit.expected_version, actor=actor, today=rt.today()
     )
-    return diagnosis_out(diagnosis, response)
+    return edit.answer(diagnosis_out(diagnosis))

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Response, status
 
 from services.plans.api.responses import NO_CASE, REFUSALS, Responses
 from services.plans.models import Session
-from services.plans.rules import SESSION_KINDS
 from services.plans.schemas import SessionIn, SessionOut
 from services.plans.sessions import sessions_service
 from shared.http.deps import Actor, Runtime
@@ -23,20 +22,7 @@ REPLAYED: Responses = {
 
 
 def session_out(recorded: Session, warning: str | None = None) -> SessionOut:
-    return SessionOut(
-        id=recorded.id,
-        family_id=recorded.family_id,
-        held_on=recorded.held_on,
-        kind=recorded.kind,
-        kind_label=SESSION_KINDS[recorded.kind].label,
-        attendance=recorded.attendance,
-        dimensions=recorded.dimensions,
-        goal_ids=recorded.goal_ids,
-        attendee_ids=recorded.attendee_ids,
-        notes=recorded.notes,
-        professional=recorded.professional,
-        warning=warning,
-    )
+    return SessionOut.model_validate(recorded).model_copy(update={"warning": warning})
 
 
 @router.post(
