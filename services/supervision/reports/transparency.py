@@ -195,17 +195,17 @@ def exits_table(exits: ExitCounts) -> Table:
 
 def org_chart_table(staff: list[dict[str, Any]]) -> Table:
     """Roles, how many people hold each, whom they report to: never who they are."""
-    active = [s for s in staff if s.get("activo", True)]
-    role_of = {s["id"]: s["rol"] for s in active}
+    active = [s for s in staff if s.get("active", True)]
+    role_of = {s["id"]: s["role"] for s in active}
     people: dict[str, int] = defaultdict(int)
     families: dict[str, int] = defaultdict(int)
     bosses: dict[str, set[str]] = defaultdict(set)
     for member in active:
-        people[member["rol"]] += 1
-        families[member["rol"]] += int(member.get("familias_activas", 0))
-        boss = role_of.get(member.get("jefatura_id"))
+        people[member["role"]] += 1
+        families[member["role"]] += int(member.get("active_families", 0))
+        boss = role_of.get(member.get("reports_to_id"))
         if boss is not None:
-            bosses[member["rol"]].add(boss)
+            bosses[member["role"]].add(boss)
     order = [r for r in ROLE_ORDER if r in people] + sorted(set(people) - set(ROLE_ORDER))
     rows: list[tuple[Cell, ...]] = [
         (

@@ -66,7 +66,7 @@ async def unit_dashboard(
         return error_page(request, 503, "Tablero no disponible", board.message)
     staff: list[dict[str, Any]] = [] if isinstance(staff_result, DomainError) else staff_result
     professionals = _apoyos(staff)
-    names = {s["id"]: s["nombre"] for s in staff}
+    names = {s["id"]: s["name"] for s in staff}
     caseload = [s for s in professionals if not profesional or s["id"] == profesional]
     exits = (
         []
@@ -84,7 +84,7 @@ async def unit_dashboard(
         ),
         "carga": bar_chart(
             "Carga de cada Apoyo Familiar frente al máximo",
-            [Bar(s["nombre"], s["familias_activas"], s["max_familias_activas"]) for s in caseload],
+            [Bar(s["name"], s["active_families"], s["max_active_families"]) for s in caseload],
         )
         if caseload
         else None,
@@ -117,4 +117,4 @@ async def unit_dashboard(
 
 
 def _apoyos(staff: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [s for s in staff if s["rol"] == "apoyo_familiar"]
+    return [s for s in staff if s["role"] == "apoyo_familiar"]

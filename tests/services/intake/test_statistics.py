@@ -56,7 +56,7 @@ def assert_no_person(answer: Any, families: dict[str, IntakeFamily]) -> None:
     text = str(answer)
     for family in families.values():
         assert all(form not in text for form in family.rut_forms)
-        assert family.payload["id_familia"] not in text
+        assert family.payload["family_code"] not in text
         assert all(name not in text for name in family.names)
 
 

@@ -53,7 +53,7 @@ async def test_the_family_page_shows_full_ruts_only_to_profiles_that_work_with_t
     system: LocalStack, intake: httpx.AsyncClient
 ) -> None:
     family = await running_family(system, intake)
-    full = family["representante"]["run_formateado"]
+    full = family["representative"]["run_formatted"]
     masked = re.sub(r"^(\d{1,2})\.\d{3}\.\d{3}-(.)$", r"\1.***.***-\2", full)
     for profile in ("jefe_unidad", "apoyo_familiar", "encargado_pagos"):
         async with console(system, profile) as http:
@@ -64,8 +64,8 @@ async def test_the_family_page_shows_full_ruts_only_to_profiles_that_work_with_t
             response = await http.get(f"/familias/{family['id']}")
         assert response.status_code == 200
         assert masked in response.text, profile
-        for member in family["miembros"]:
-            assert member["run_formateado"] not in response.text, profile
+        for member in family["members"]:
+            assert member["run_formatted"] not in response.text, profile
             assert member["run"] not in response.text, profile
     assert response.headers["cache-control"] == "no-store"
     assert '<html lang="es-CL">' in response.text
@@ -131,7 +131,7 @@ async def test_search_finds_a_family_by_rut_in_any_format_and_masks_it_by_profil
     system: LocalStack, intake: httpx.AsyncClient
 ) -> None:
     payload = family_payload()
-    payload["miembros"][0]["run"] = run = random_rut()
+    payload["members"][0]["run"] = run = random_rut()
     created = (await intake.post("/v1/families", json=payload)).json()
     compact = run.replace(".", "").replace("-", "").lower()
     async with console(system, "auditor") as http:
@@ -157,8 +157,8 @@ async def test_the_org_chart_and_the_dashboard_show_the_unit(
             "/v1/staff",
             json={
                 "run": random_rut(),
-                "nombre": "Jefa Prueba",
-                "rol": "jefe_unidad",
+                "name": "Jefa Prueba",
+                "role": "jefe_unidad",
                 "comuna": comuna,
             },
         )
@@ -168,11 +168,11 @@ async def test_the_org_chart_and_the_dashboard_show_the_unit(
             "/v1/staff",
             json={
                 "run": random_rut(),
-                "nombre": name,
-                "rol": "apoyo_familiar",
+                "name": name,
+                "role": "apoyo_familiar",
                 "comuna": comuna,
-                "jefatura_id": head["id"],
-                "max_familias_activas": 2,
+                "reports_to_id": head["id"],
+                "max_active_families": 2,
             },
         )
         assert added.status_code == 201, added.text

@@ -74,7 +74,7 @@ class Built:
             compact = run.replace(".", "").replace("-", "")
             found += [run, run.replace(".", ""), compact, compact[:-1]]
         for family in self.families.values():
-            found += family.rut_forms + family.names + [family.payload["id_familia"]]
+            found += family.rut_forms + family.names + [family.payload["family_code"]]
         return found
 
 
@@ -101,7 +101,7 @@ async def add_staff(intake: ServiceUnderTest, comuna: str) -> list[str]:
     roles = ["jefe_unidad", "apoyo_familiar", "apoyo_familiar", "administrativo"]
     boss: str | None = None
     for run, name, role in zip(runs, STAFF_NAMES, roles, strict=True):
-        body = {"run": run, "nombre": name, "rol": role, "comuna": comuna, "jefatura_id": boss}
+        body = {"run": run, "name": name, "role": role, "comuna": comuna, "reports_to_id": boss}
         response = await intake.client.post("/v1/staff", json=body, headers=AFI)
         assert response.status_code == 201, response.text
         boss = boss or response.json()["id"]
@@ -366,7 +366,7 @@ def test_the_supervision_app_serves_the_reports() -> None:
 
 
 def test_a_label_that_looks_like_a_formula_stays_text_and_control_characters_go() -> None:
-    staff = [{"id": "1", "rol": '=HYPERLINK("http://x")', "jefatura_id": None, "activo": True}]
+    staff = [{"id": "1", "role": '=HYPERLINK("http://x")', "reports_to_id": None, "active": True}]
     empty_intake = IntakeYearStatistics(
         year=2024,
         comuna=None,
