@@ -1,18 +1,27 @@
-"""Intake on the bus: the query and the command the family workflow sends."""
+"""Intake on the bus: the command the family workflow sends, the query payments sends."""
 
 from __future__ import annotations
 
+from services.intake.families import family_service
+from services.intake.models import Family
 from services.intake.process import process_service
 from shared.contracts import subjects
-from shared.contracts.intake import CloseFamily, FamilyClosed, FamilyFacts, GetFamily
+from shared.contracts.intake import (
+    CloseFamily,
+    FamilyClosed,
+    FamilyRepresentative,
+    GetRepresentative,
+    RepresentativeDetails,
+)
 from shared.db.idempotency import run_once
 from shared.runtime import ServiceRuntime
 
 
 async def register_handlers(runtime: ServiceRuntime) -> None:
-    async def get_family(query: GetFamily) -> FamilyFacts:
+    async def get_representative(query: GetRepresentative) -> FamilyRepresentative:
         async with runtime.sessions() as session:
-            return process_service.facts(await process_service.get(session, query.family_id))
+            family = await family_service.get(session, query.family_id)
+            return FamilyRepresentative(family_id=family.id, representative=_details(family))
 
     async def close(command: CloseFamily) -> FamilyClosed:
         return await run_once(
@@ -22,5 +31,18 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
             lambda session: process_service.close(session, command),
         )
 
-    await runtime.bus.serve(subjects.INTAKE_FAMILY_GET, GetFamily, get_family, queue="intake")
+    await runtime.bus.serve(
+        subjects.INTAKE_FAMILY_REPRESENTATIVE, GetRepresentative, get_representative, queue="intake"
+    )
     await runtime.bus.serve(subjects.INTAKE_FAMILY_CLOSE, CloseFamily, close, queue="intake")
+
+
+def _details(family: Family) -> RepresentativeDetails | None:
+    """Who payments pays: the representative's id, RUN and name (as the family page shows
+    them). The answer is the request's reply only; nothing of it is logged."""
+    member = next((m for m in family.members if m.run == family.representative_run), None)
+    if member is None or family.representative_reason is None:
+        return None
+    return RepresentativeDetails(
+        member_id=member.id, run=member.run, name=f"{member.given_names} {member.paternal_surname}"
+    )

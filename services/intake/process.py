@@ -22,11 +22,9 @@ from services.intake.representative import ADULT_AGE, age_on
 from services.intake.schemas import CommitmentIn, ContactIn, InvitationIn, MoveIn
 from shared.contracts.intake import (
     CloseFamily,
-    ExitCause,
     FamilyClosed,
     FamilyCommitted,
     FamilyContacted,
-    FamilyFacts,
     FamilyInvited,
     FamilyMoved,
 )
@@ -219,26 +217,6 @@ class ProcessService:
             hacia=to_comuna,
         )
         return family
-
-    def facts(self, family: Family) -> FamilyFacts:
-        representative = next(
-            (m.id for m in family.members if m.run == family.representative_run), None
-        )
-        exit_cause: ExitCause | None = family.exit_cause  # type: ignore[assignment]
-        return FamilyFacts(
-            family_id=family.id,
-            family_code=family.family_code,
-            comuna=family.comuna,
-            cohort_year=family.cohort_year,
-            status="closed" if family.status == "closed" else "active",
-            member_count=len(family.members),
-            representative_member_id=representative,
-            apoyo_familiar_id=family.apoyo_familiar_id,
-            located_on=family.located_on,
-            invitation_accepted=family.invitation_accepted,
-            committed_on=family.committed_on,
-            exit_cause=exit_cause,
-        )
 
     async def close(self, session: AsyncSession, command: CloseFamily) -> FamilyClosed:
         """The workflow's *egreso*. Applied once per idempotency key (see handlers)."""

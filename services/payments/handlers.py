@@ -12,7 +12,7 @@ from services.payments.bank.http import HttpBankAdapter
 from services.payments.cycle import cycle_service
 from services.payments.entitlements import entitlement_service
 from services.payments.holds import hold_service
-from services.payments.payees import fetch_representative, payee_service
+from services.payments.payees import payee_service
 from services.payments.periods import parse_period
 from services.payments.reconciliation import reconciliation_service
 from services.payments.tariff_store import tariff_service
@@ -125,7 +125,7 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
             runtime.bus,
             owner="intake",
             durable=CONSUMER,
-            handler=lambda envelope: apply_event(runtime, http, envelope),
+            handler=lambda envelope: apply_event(runtime, envelope),
             stop=stop,
         )
 
@@ -135,27 +135,23 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
 PAYEE_EVENTS = {subjects.FAMILY_COMMITTED, subjects.FAMILY_REPRESENTATIVE_CHANGED}
 
 
-async def apply_event(runtime: ServiceRuntime, http: httpx.AsyncClient, envelope: Envelope) -> None:
-    """Keep the payee in step with intake's representative (read over HTTP: ids on the bus)."""
+async def apply_event(runtime: ServiceRuntime, envelope: Envelope) -> None:
+    """Keep the payee in step with intake's representative (asked of intake: ids on the bus)."""
     if envelope.subject not in PAYEE_EVENTS or envelope.family_id is None:
         return
     family_id = UUID(str(envelope.family_id))
-    # Read first, outside the transaction; if intake is down the event is redelivered.
-    representative = await fetch_representative(
-        http, runtime.settings.service_url("intake"), family_id
-    )
+    # Asked first, outside the transaction: if intake is down this raises and nothing is
+    # recorded, so the event counts as not delivered.
+    representative = await payee_service.representative_in_intake(runtime.bus, family_id)
     async with runtime.sessions() as session, session.begin():
         if not await first_delivery(session, CONSUMER, envelope):
             return
         if representative is None:
             return
-        member_id = UUID(
-            str(envelope.data.get("representative_member_id") or envelope.data.get("member_id"))
-        )
         await payee_service.set_representative(
             session,
             family_id,
-            member_id=member_id,
-            run=representative["run"],
-            name=representative["name"],
+            member_id=representative.member_id,
+            run=representative.run,
+            name=representative.name,
         )

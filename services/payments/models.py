@@ -76,8 +76,8 @@ class TariffRecord(Base):
 class Payee(Base):
     """Who receives a family's transfers and how: the representative and the channel.
 
-    Kept in step with intake's representative (events carry ids; the RUT and name are read
-    from intake over HTTP). The default channel is the representative's Cuenta RUT at
+    Kept in step with intake's representative (events carry ids; the RUT and name are asked
+    of intake over the bus). The default channel is the representative's Cuenta RUT at
     BancoEstado, whose number is the RUT without its check digit; the payments officer may
     register another account or the in-person channel. A batch copies these fields when it
     is built, so a change made during a cycle applies to the next one.

@@ -1,25 +1,27 @@
 """Who is paid and how: the payee follows intake's representative; staff set the channel.
 
 Events carry ids only, so when the representative is set (carta de compromiso) or changes,
-payments reads the person's RUT and name from intake over HTTP and keeps its own copy —
-the bank file needs them, and the payment must not depend on intake being up at cut-off.
+payments asks intake for the person's RUT and name (`intake.qry.v1.family.representative`,
+request/reply on the bus) and keeps its own copy — the bank file needs them, and the
+payment must not depend on intake being up at cut-off.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.payments.holds import hold_service
 from services.payments.models import Payee, PaymentHold
 from services.payments.repository import payees as repository
 from services.payments.schemas import PayeeChannelIn
+from shared.bus.client import Bus
+from shared.contracts import subjects
+from shared.contracts.intake import FamilyRepresentative, GetRepresentative, RepresentativeDetails
 from shared.db.audit import record_audit
-from shared.errors import DependencyUnavailable, NotFound, ValidationFailed
+from shared.errors import NotFound, ValidationFailed
 
 CUENTA_RUT_BANK = "012"  # BancoEstado
 NO_PAYEE = "La familia no tiene representante registrado en pagos todavía"
@@ -35,21 +37,6 @@ def cuenta_rut(run: str) -> dict[str, str]:
     }
 
 
-async def fetch_representative(
-    http: httpx.AsyncClient, intake_url: str, family_id: UUID
-) -> dict[str, Any] | None:
-    try:
-        response = await http.get(f"{intake_url}/v1/families/{family_id}")
-    except httpx.HTTPError as exc:
-        raise DependencyUnavailable("No se pudo consultar al servicio de ingreso") from exc
-    if response.status_code == 404:
-        return None
-    if response.status_code != 200:
-        raise DependencyUnavailable(f"El servicio de ingreso respondió {response.status_code}")
-    representative: dict[str, Any] | None = response.json().get("representative")
-    return representative
-
-
 @dataclass(frozen=True)
 class PayeeStatus:
     """The payee and, when the family's payments are suspended, the hold."""
@@ -59,6 +46,21 @@ class PayeeStatus:
 
 
 class PayeeService:
+    async def representative_in_intake(
+        self, bus: Bus, family_id: UUID
+    ) -> RepresentativeDetails | None:
+        """Intake's representative of the family now, or None (no representative, or a
+        family intake does not know). Intake down raises DependencyUnavailable."""
+        try:
+            answer = await bus.request(
+                subjects.INTAKE_FAMILY_REPRESENTATIVE,
+                GetRepresentative(family_id=family_id),
+                FamilyRepresentative,
+            )
+        except NotFound:
+            return None
+        return answer.representative
+
     async def status(self, session: AsyncSession, family_id: UUID) -> PayeeStatus:
         payee = await repository.get(session, family_id)
         if payee is None:

@@ -108,29 +108,6 @@ ExitCause = Literal[
 ]
 
 
-class GetFamily(Contract):
-    """Query: what the workflow needs to know of a family. No personal data."""
-
-    subject: ClassVar[str] = subjects.INTAKE_FAMILY_GET
-
-    family_id: UUID
-
-
-class FamilyFacts(Contract):
-    family_id: UUID
-    family_code: str
-    comuna: str
-    cohort_year: int
-    status: Literal["active", "closed"]
-    member_count: int
-    representative_member_id: UUID | None
-    apoyo_familiar_id: UUID | None
-    located_on: date | None
-    invitation_accepted: bool | None
-    committed_on: date | None
-    exit_cause: ExitCause | None
-
-
 class GetRepresentative(Contract):
     """Query (from payments): who receives the family's transfers, to pay them.
 

@@ -19,7 +19,6 @@ FAMILY_COMMITTED: Final = "intake.evt.v1.family.committed"
 FAMILY_REPRESENTATIVE_CHANGED: Final = "intake.evt.v1.family.representative_changed"
 FAMILY_UPDATED: Final = "intake.evt.v1.family.updated"
 FAMILY_MOVED: Final = "intake.evt.v1.family.moved"
-INTAKE_FAMILY_GET: Final = "intake.qry.v1.family.get"
 INTAKE_FAMILY_REPRESENTATIVE: Final = "intake.qry.v1.family.representative"
 INTAKE_FAMILY_CLOSE: Final = "intake.cmd.v1.family.close"
 

@@ -11,7 +11,12 @@ import pytest
 from sqlalchemy import text
 
 from shared.bus.client import Bus
-from shared.contracts.intake import CloseFamily, FamilyClosed, FamilyFacts, GetFamily
+from shared.contracts.intake import (
+    CloseFamily,
+    FamilyClosed,
+    FamilyRepresentative,
+    GetRepresentative,
+)
 from shared.errors import IllegalTransition, NotFound
 from tests.conftest import ServiceUnderTest
 from tests.support.data import family_payload
@@ -122,16 +127,17 @@ async def test_a_resent_request_with_the_same_key_records_once(intake: ServiceUn
     assert await subjects(intake, family["id"]) == ["referred", "contacted"]
 
 
-async def test_the_workflow_reads_facts_and_closes_the_family_once(
+async def test_payments_reads_the_representative_and_the_workflow_closes_the_family_once(
     intake: ServiceUnderTest, it_bus: Bus
 ) -> None:
     family = await new_family(intake)
-    facts = await it_bus.request(
-        "intake.qry.v1.family.get", GetFamily(family_id=family["id"]), FamilyFacts
+    subject = "intake.qry.v1.family.representative"
+    answer = await it_bus.request(
+        subject, GetRepresentative(family_id=family["id"]), FamilyRepresentative
     )
-    assert facts.status == "active"
-    assert facts.member_count == 2
-    assert facts.representative_member_id is not None
+    assert answer.representative is not None
+    shown = family["representative"]
+    assert (answer.representative.run, answer.representative.name) == (shown["run"], shown["name"])
 
     close = CloseFamily(
         idempotency_key=f"{family['id']}:egreso",
@@ -150,7 +156,7 @@ async def test_the_workflow_reads_facts_and_closes_the_family_once(
     assert refused.status_code == 409
     assert "egresó" in refused.json()["detail"]
     with pytest.raises(NotFound):
-        await it_bus.request("intake.qry.v1.family.get", GetFamily(family_id=uuid4()), FamilyFacts)
+        await it_bus.request(subject, GetRepresentative(family_id=uuid4()), FamilyRepresentative)
 
 
 async def test_a_move_changes_the_comuna_and_frees_the_professional(
