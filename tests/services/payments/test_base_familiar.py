@@ -31,10 +31,18 @@ def test_the_amount_is_85_percent_of_the_gap_per_member_tapering_from_payment_17
         owed = base_familiar_amount([THRESHOLD], date(2025, 3, 1), payment, per_capita, members)
         return 0 if owed is None else owed.amount
 
-    full = (52_768 - 30_000) * 85 * 4 // 100
-    assert amount(1) == amount(16) == full == 77_411
+    # Threshold 52,768 − income 30,000 = 22,768 per person; 85 % of it is 19,352.80; for
+    # 4 members 77,411.20, paid in whole pesos (cents dropped).
+    assert amount(1) == amount(16) == 77_411
+    # From payment 17 a sixth less each month: 5/6, 4/6 … of 77,411, in whole pesos.
     assert [amount(n) for n in (17, 18, 19, 20, 21, 22, 24)] == [
-        full * k // 6 for k in (5, 4, 3, 2, 1, 0, 0)
+        64_509,  # 64,509.17
+        51_607,  # 51,607.33
+        38_705,  # 38,705.50
+        25_803,  # 25,803.67
+        12_901,  # 12,901.83
+        0,
+        0,
     ]
     assert amount(1, per_capita=60_000) == 0  # above the threshold: nothing owed
     assert base_familiar_amount([], date(2025, 3, 1), 1, 0, 4) is None  # no row, no guess
