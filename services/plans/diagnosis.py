@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,9 +64,9 @@ class DiagnosisService:
                     f"Nivel {item.level} no existe para «{indicator.name}»: "
                     f"use {', '.join(str(n) for n in sorted(levels))}"
                 )
-        merged = {i["indicador"]: i for i in diagnosis.items}
-        merged.update({i.indicator: i.stored() for i in items})
-        diagnosis.items = list(merged.values())
+        merged = {i.indicator: i for i in map(DiagnosisItem.from_stored, diagnosis.items)}
+        merged.update({i.indicator: i for i in items})
+        diagnosis.items = [i.stored() for i in merged.values()]
         diagnosis.lock_version += 1
         await session.flush()
         return diagnosis
@@ -84,7 +85,8 @@ class DiagnosisService:
             raise Conflict("El diagnóstico ya estaba completado")
         check_version(diagnosis.lock_version, expected_version, "el diagnóstico")
         known = await catalog_service.indicators(session)
-        scored = {i["indicador"] for i in diagnosis.items if i.get("nivel") is not None}
+        levels = levels_of(diagnosis.items)
+        scored = {code for code, level in levels.items() if level is not None}
         missing = [known[code].name for code in sorted(known) if code not in scored]
         if missing:
             raise ValidationFailed(
@@ -94,9 +96,7 @@ class DiagnosisService:
         diagnosis.completed_by = actor
         diagnosis.completed_on = today
         diagnosis.lock_version += 1
-        critical = critical_indicators(
-            diagnosis.items, {code: i.critical_at for code, i in known.items()}
-        )
+        critical = critical_indicators(levels, {code: i.critical_at for code, i in known.items()})
         completed = DiagnosisCompleted(
             family_id=family_id,
             diagnosis_id=diagnosis.id,
@@ -105,6 +105,11 @@ class DiagnosisService:
         )
         await record_event(session, completed, actor=actor, audited_as="diagnostico.completado")
         return diagnosis
+
+
+def levels_of(stored: list[dict[str, Any]]) -> dict[str, int | None]:
+    """Each scored indicator's level, from a diagnosis's or an evaluation's stored items."""
+    return {i.indicator: i.level for i in map(DiagnosisItem.from_stored, stored)}
 
 
 diagnosis_service = DiagnosisService()

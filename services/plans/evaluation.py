@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.plans.cases import case_service
 from services.plans.catalog import catalog_service
-from services.plans.diagnosis import diagnosis_service
+from services.plans.diagnosis import diagnosis_service, levels_of
 from services.plans.events import record_event
 from services.plans.guards import ensure_committed
 from services.plans.intervention_plan import intervention_plan_service
@@ -75,8 +75,7 @@ class EvaluationService:
         if evaluation is None:
             raise NotFound("La familia aún no tiene evaluación final")
         known = await catalog_service.indicators(session)
-        before = {i["indicador"]: i.get("nivel") for i in diagnosis.items}
-        after = {i["indicador"]: i.get("nivel") for i in evaluation.items}
+        before, after = levels_of(diagnosis.items), levels_of(evaluation.items)
         return [
             ComparisonRow(
                 dimension=indicator.dimension_code,

@@ -7,6 +7,7 @@ only while a declared health emergency lasts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -53,12 +54,12 @@ def counts_toward_minimum(kind: str, attendance: str, *, health_emergency: bool)
     return not info.remote or health_emergency
 
 
-def critical_indicators(items: list[dict[str, object]], critical_at: dict[str, int]) -> list[str]:
+def critical_indicators(
+    levels: Mapping[str, int | None], critical_at: Mapping[str, int]
+) -> list[str]:
     """Indicator codes whose level is at or under the indicator's critical threshold."""
-    found = []
-    for item in items:
-        code = str(item["indicador"])
-        level = item.get("nivel")
-        if isinstance(level, int) and level <= critical_at.get(code, 1):
-            found.append(code)
-    return sorted(found)
+    return sorted(
+        code
+        for code, level in levels.items()
+        if level is not None and level <= critical_at.get(code, 1)
+    )
