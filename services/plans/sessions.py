@@ -101,7 +101,7 @@ class SessionsService:
         if year is None:
             return list(await repository.sessions_of(session, family_id))
         first = date(year, month or 1, 1)
-        after = date(year + (1 if (month or 12) == 12 else 0), ((month or 12) % 12) + 1, 1)
+        after = _month_after(first) if month else date(year + 1, 1, 1)
         return list(await repository.sessions_of(session, family_id, since=first, before=after))
 
     async def in_month(
@@ -109,8 +109,7 @@ class SessionsService:
     ) -> SessionsCount:
         case = await case_service.get_case(session, query.family_id)
         first = date(query.year, query.month, 1)
-        after = (first + timedelta(days=32)).replace(day=1)
-        rows = await repository.held_before(session, case.family_id, after)
+        rows = await repository.held_before(session, case.family_id, _month_after(first))
 
         def counted(kind: str, attendance: str) -> bool:
             return counts_toward_minimum(kind, attendance, health_emergency=health_emergency)
@@ -127,6 +126,11 @@ class SessionsService:
             counted_total=sum(1 for r in rows if counted(r.kind, r.attendance)),
             minimum_total=MINIMUM_SESSIONS[trajectory(plan.asl_adults)] if plan else None,
         )
+
+
+def _month_after(first: date) -> date:
+    """The first day of the month after the one `first` begins."""
+    return (first + timedelta(days=32)).replace(day=1)
 
 
 sessions_service = SessionsService()
