@@ -101,7 +101,6 @@ class FamilyService:
                 referred_on=family.referred_on,
                 member_count=len(family.members),
             ),
-            family_id=family.id,
             actor=actor,
         )
         capacities = await staff_repository.caseload_capacities(
@@ -113,8 +112,10 @@ class FamilyService:
         await audit_family(session, family.id, actor=actor, action="familia.registrada")
         return family
 
-    async def get(self, session: AsyncSession, family_id: UUID) -> Family:
-        family = await repository.get_family(session, family_id)
+    async def get(
+        self, session: AsyncSession, family_id: UUID, *, for_update: bool = False
+    ) -> Family:
+        family = await repository.get_family(session, family_id, for_update=for_update)
         if family is None:
             raise NotFound("No existe una familia con ese identificador")
         return family
@@ -164,7 +165,6 @@ class FamilyService:
             RepresentativeChanged(
                 family_id=family.id, member_id=member.id, reason="designado", effective_on=today
             ),
-            family_id=family.id,
             actor=actor,
             action="familia.representante_designado",
             integrante_id=str(member.id),
@@ -209,7 +209,6 @@ class FamilyService:
                 previous_staff_id=previous,
                 reason=reason[:500],
             ),
-            family_id=family.id,
             actor=actor,
         )
 

@@ -346,7 +346,6 @@ class NominaImporter:
                         referred_on=request.today,
                         member_count=len(draft.people),
                     ),
-                    family_id=family_id,
                     actor=request.actor,
                 )
             )
@@ -409,7 +408,6 @@ class NominaImporter:
                     member_count=len(draft.people),
                     import_id=import_id,
                 ),
-                family_id=family.id,
                 actor=request.actor,
             )
         ]
@@ -423,7 +421,6 @@ class NominaImporter:
                         reason=family.representative_reason,
                         effective_on=request.today,
                     ),
-                    family_id=family.id,
                     actor=request.actor,
                 )
             )
@@ -465,7 +462,6 @@ class NominaImporter:
                         staff_id=staff_id,
                         reason="Asignación al importar la nómina",
                     ),
-                    family_id=family_id,
                     actor=request.actor,
                 )
             )

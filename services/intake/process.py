@@ -15,6 +15,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.events import audit_family, record_fact
+from services.intake.families import family_service
 from services.intake.models import ContactAttempt, Family
 from services.intake.repository import families as repository
 from services.intake.repository import process as contacts
@@ -28,7 +29,7 @@ from shared.contracts.intake import (
     FamilyInvited,
     FamilyMoved,
 )
-from shared.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
+from shared.errors import Conflict, IllegalTransition, ValidationFailed
 
 
 def _check_date(day: date, family: Family, today: date, what: str) -> None:
@@ -39,16 +40,8 @@ def _check_date(day: date, family: Family, today: date, what: str) -> None:
 
 
 class ProcessService:
-    async def get(
-        self, session: AsyncSession, family_id: UUID, *, for_update: bool = False
-    ) -> Family:
-        family = await repository.get_family(session, family_id, for_update=for_update)
-        if family is None:
-            raise NotFound("No existe una familia con ese identificador")
-        return family
-
     async def contacts(self, session: AsyncSession, family_id: UUID) -> Sequence[ContactAttempt]:
-        await self.get(session, family_id)
+        await family_service.get(session, family_id)
         return await contacts.contacts_of(session, family_id)
 
     async def record_contact(
@@ -86,7 +79,6 @@ class ProcessService:
                 channel=contact.channel,
                 located=located,
             ),
-            family_id=family.id,
             actor=actor,
             action="familia.contacto_registrado",
             canal=contact.channel,
@@ -124,7 +116,6 @@ class ProcessService:
                 accepted=accepted,
                 reason=invitation.reason,
             ),
-            family_id=family.id,
             actor=actor,
             action="familia.invitacion_registrada",
             acepta=accepted,
@@ -173,7 +164,6 @@ class ProcessService:
                 representative_member_id=signer.id,
                 document_ref=commitment.document,
             ),
-            family_id=family.id,
             actor=actor,
             action="familia.compromiso_firmado",
             documento=commitment.document,
@@ -210,7 +200,6 @@ class ProcessService:
                 to_comuna=to_comuna,
                 moved_on=move.moved_on,
             ),
-            family_id=family.id,
             actor=actor,
             action="familia.trasladada",
             desde=from_comuna,
@@ -220,7 +209,7 @@ class ProcessService:
 
     async def close(self, session: AsyncSession, command: CloseFamily) -> FamilyClosed:
         """The workflow's *egreso*. Applied once per idempotency key (see handlers)."""
-        family = await self.get(session, command.family_id, for_update=True)
+        family = await family_service.get(session, command.family_id, for_update=True)
         if family.status == "closed":
             if family.exit_cause == command.exit_cause:
                 return FamilyClosed(
@@ -248,7 +237,7 @@ class ProcessService:
         self, session: AsyncSession, family_id: UUID, day: date, today: date, what: str
     ) -> Family:
         """The family, locked, if it still admits a fact of `what` dated `day`."""
-        family = await self.get(session, family_id, for_update=True)
+        family = await family_service.get(session, family_id, for_update=True)
         if family.status != "active":
             raise IllegalTransition(
                 f"La familia egresó del programa ({family.exit_cause}): no admite cambios"

@@ -6,11 +6,11 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, computed_field, field_validator
 
-from services.intake.relations import relation_code
+from services.intake.relations import relation_code, relation_label
 from shared.errors import ValidationFailed
-from shared.rut import normalize_rut
+from shared.rut import format_rut, normalize_rut
 
 
 class MemberIn(BaseModel):
@@ -56,16 +56,30 @@ class FamilyIn(BaseModel):
 
 
 class MemberOut(BaseModel):
+    """A member as stored (`Member`): `run` normalised, `relation` the code."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     run: str
-    run_formatted: str
     given_names: str
     paternal_surname: str
     maternal_surname: str | None
     sex: str | None
     birth_date: date | None
     relation: str | None
-    relation_label: str | None
-    household_head: bool
+    household_head: bool = Field(
+        validation_alias=AliasChoices("household_head", "is_household_head")
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def run_formatted(self) -> str:
+        return format_rut(self.run)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def relation_label(self) -> str | None:
+        return relation_label(self.relation) if self.relation else None
 
 
 class RepresentativeOut(BaseModel):
@@ -137,6 +151,8 @@ class ContactIn(BaseModel):
 
 
 class ContactOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: UUID
     attempted_on: date
     channel: str
@@ -178,13 +194,15 @@ class MoveIn(BaseModel):
 class ProcessOut(BaseModel):
     """The family's contact, invitation and commitment facts."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     id: UUID
     comuna: str
     status: str
     located_on: date | None
     invited_on: date | None
-    accepted: bool | None
-    rejection_reason: str | None
+    invitation_accepted: bool | None
+    invitation_reason: str | None = Field(description="Motivo del rechazo, si rechazó")
     committed_on: date | None
     commitment_document: str | None
     exit_cause: str | None

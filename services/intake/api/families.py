@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query, status
 
 from services.intake.api.responses import NO_FAMILY
 from services.intake.families import family_service
-from services.intake.models import Family, FamilyVersion, Member
-from services.intake.relations import relation_label
+from services.intake.models import Family, FamilyVersion
 from services.intake.representative import REASONS
 from services.intake.schemas import (
     AssignmentIn,
@@ -26,21 +25,6 @@ from shared.http.deps import Actor, Runtime, Session
 from shared.rut import format_rut
 
 router = APIRouter(prefix="/v1/families", tags=["familias"])
-
-
-def member_out(member: Member) -> MemberOut:
-    return MemberOut(
-        run=member.run,
-        run_formatted=format_rut(member.run),
-        given_names=member.given_names,
-        paternal_surname=member.paternal_surname,
-        maternal_surname=member.maternal_surname,
-        sex=member.sex,
-        birth_date=member.birth_date,
-        relation=member.relation,
-        relation_label=relation_label(member.relation) if member.relation else None,
-        household_head=member.is_household_head,
-    )
 
 
 def representative_out(family: Family) -> RepresentativeOut | None:
@@ -67,7 +51,7 @@ def family_out(family: Family) -> FamilyOut:
         status=family.status,
         version=family.version,
         referred_on=family.referred_on,
-        members=[member_out(m) for m in family.members],
+        members=[MemberOut.model_validate(m) for m in family.members],
         representative=representative_out(family),
         apoyo_familiar_id=family.apoyo_familiar_id,
     )

@@ -16,7 +16,8 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.api.responses import FACT_REFUSED, NO_FAMILY
-from services.intake.models import ContactAttempt, Family
+from services.intake.families import family_service
+from services.intake.models import Family
 from services.intake.process import process_service
 from services.intake.schemas import (
     CommitmentIn,
@@ -93,38 +94,12 @@ class FactRequest:
     ) -> ProcessOut:
         async def apply() -> ProcessOut:
             family = await record(self.db, family_id, body, actor=self.actor, today=self.today)
-            return process_out(family)
+            return ProcessOut.model_validate(family)
 
         return await self.once(f"{subject}:{family_id}", body, ProcessOut, apply)
 
 
 Fact = Annotated[FactRequest, Depends()]
-
-
-def contact_out(attempt: ContactAttempt) -> ContactOut:
-    return ContactOut(
-        id=attempt.id,
-        attempted_on=attempt.attempted_on,
-        channel=attempt.channel,
-        result=attempt.result,
-        notes=attempt.notes,
-        recorded_by=attempt.recorded_by,
-    )
-
-
-def process_out(family: Family) -> ProcessOut:
-    return ProcessOut(
-        id=family.id,
-        comuna=family.comuna,
-        status=family.status,
-        located_on=family.located_on,
-        invited_on=family.invited_on,
-        accepted=family.invitation_accepted,
-        rejection_reason=family.invitation_reason,
-        committed_on=family.committed_on,
-        commitment_document=family.commitment_document,
-        exit_cause=family.exit_cause,
-    )
 
 
 @router.post(
@@ -138,14 +113,14 @@ async def add_contact(family_id: UUID, body: ContactIn, fact: Fact) -> ContactOu
         attempt = await process_service.record_contact(
             fact.db, family_id, body, actor=fact.actor, today=fact.today
         )
-        return contact_out(attempt)
+        return ContactOut.model_validate(attempt)
 
     return await fact.once(f"contacto:{family_id}", body, ContactOut, apply)
 
 
 @router.get("/contacts", summary="Intentos de contacto de la familia", responses=NO_FAMILY)
 async def list_contacts(family_id: UUID, db: Session) -> list[ContactOut]:
-    return [contact_out(a) for a in await process_service.contacts(db, family_id)]
+    return [ContactOut.model_validate(a) for a in await process_service.contacts(db, family_id)]
 
 
 @router.post(
@@ -175,4 +150,4 @@ async def move(family_id: UUID, body: MoveIn, fact: Fact) -> ProcessOut:
     responses=NO_FAMILY,
 )
 async def process_state(family_id: UUID, db: Session) -> ProcessOut:
-    return process_out(await process_service.get(db, family_id))
+    return ProcessOut.model_validate(await family_service.get(db, family_id))

@@ -73,7 +73,7 @@ async def test_from_first_visit_to_signed_commitment(intake: ServiceUnderTest) -
     assert signed.status_code == 200, signed.text
     state = signed.json()
     assert state["located_on"] == state["committed_on"] == TODAY.isoformat()
-    assert state["accepted"] is True
+    assert state["invitation_accepted"] is True
     assert await subjects(intake, family["id"]) == [
         "referred", "contacted", "contacted", "invited", "committed",
     ]  # fmt: skip
