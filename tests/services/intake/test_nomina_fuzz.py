@@ -82,9 +82,9 @@ async def test_a_100k_row_file_of_bad_rows_is_refused_and_changes_nothing(
     )
     assert response.status_code == 422
     report = response.json()
-    assert report["errores_total"] == 300_000  # RUT, date and relation of every row
-    assert len(report["errores"]) == 1000
-    assert report["familias_importadas"] == []
+    assert report["error_count"] == 300_000  # RUT, date and relation of every row
+    assert len(report["errors"]) == 1000
+    assert report["families_imported"] == []
     async with intake.runtime.sessions() as session:
         families = await session.scalar(
             select(func.count()).select_from(Family).where(Family.comuna == "Carga")
