@@ -19,9 +19,9 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.payments.entitlements import entitlement_service
+from services.payments.entitlements import entitlement_service, new_entitlement
 from services.payments.labels import BONUS_CONCEPTS as CONCEPTS
-from services.payments.models import Entitlement
+from services.payments.periods import parse_period
 from services.payments.repository import entitlements, payees
 from shared.db.audit import record_audit
 from shared.errors import ValidationFailed
@@ -69,9 +69,8 @@ def parse(content: str) -> tuple[list[BonusRow], list[RowError]]:
             errors.append(RowError(line, "run", "RUT inválido"))
             continue
         try:
-            year, month = (int(p) for p in record["mes"].split("-"))
-            period = date(year, month, 1)
-        except ValueError:
+            period = parse_period(record["mes"])
+        except ValueError:  # ValidationFailed is one
             errors.append(RowError(line, "mes", "mes no válido: use AAAA-MM"))
             continue
         concept = record["concepto"].lower()
@@ -162,17 +161,9 @@ class BonusService:
             return 0, skipped, sorted(errors, key=lambda e: e.line)
         orders = await entitlement_service.record(
             session,
+            # Not tied to a plan month (plan month and tranche 0): the ministry's own calendar.
             [
-                Entitlement(
-                    family_id=family_id,
-                    period=row.period,
-                    concept=row.concept,
-                    plan_month=0,  # not tied to a plan month: the ministry's own calendar
-                    tranche=0,
-                    amount=row.amount,
-                    tariff_effective_from=row.period,
-                    tariff_source=row.source,
-                )
+                new_entitlement(family_id, row.period, row.concept, row.amount, source=row.source)
                 for row, family_id in fresh
             ],
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.payments.events import money_event
-from services.payments.ledger import entitlement_posting, ledger_service
+from services.payments.ledger import EXPENSE, PAYABLE, Posting, ledger_service
 from services.payments.models import Entitlement, PaymentOrder
 from services.payments.repository import entitlements as repository
 from services.payments.repository import holds, incomes
@@ -23,28 +24,46 @@ from shared.db.outbox import add_events
 
 
 def _answer(entitlement: Entitlement) -> EntitlementRegistered:
-    return EntitlementRegistered(
-        family_id=entitlement.family_id,
-        period=entitlement.period,
-        plan_month=entitlement.plan_month,
-        concept=entitlement.concept,
-        amount=entitlement.amount,
-        tariff_source=entitlement.tariff_source,
+    return EntitlementRegistered.model_validate(entitlement, from_attributes=True)
+
+
+def new_entitlement(
+    family_id: UUID,
+    period: date,
+    concept: str,
+    amount: int,
+    *,
+    source: str,
+    plan_month: int = 0,
+    tranche: int = 0,
+    tariff_effective_from: date | None = None,
+) -> Entitlement:
+    """An entitlement to record; plan month and tranche 0 when it is not tied to the plan's
+    calendar (a bonus the ministry reports)."""
+    return Entitlement(
+        family_id=family_id,
+        period=period,
+        concept=concept,
+        plan_month=plan_month,
+        tranche=tranche,
+        amount=amount,
+        tariff_effective_from=tariff_effective_from or period,
+        tariff_source=source[:200],
     )
 
 
 def entitlement_for(
-    family_id: UUID, owed: MonthAmount, *, source: str | None = None
+    family_id: UUID, month: MonthAmount, *, source: str | None = None
 ) -> Entitlement:
-    return Entitlement(
-        family_id=family_id,
-        period=owed.paid_month,
-        concept=owed.concept,
-        plan_month=owed.plan_month,
-        tranche=owed.tranche,
-        amount=owed.amount,
-        tariff_effective_from=owed.row.effective_from,
-        tariff_source=(source or owed.row.source)[:200],
+    return new_entitlement(
+        family_id,
+        month.period,
+        month.concept,
+        month.amount,
+        source=source or month.source,
+        plan_month=month.plan_month,
+        tranche=month.tranche,
+        tariff_effective_from=month.row.effective_from,
     )
 
 
@@ -110,7 +129,13 @@ class EntitlementService:
         ]
         session.add_all(orders)
         await session.flush()
-        await ledger_service.post(session, [entitlement_posting(o) for o in orders])
+        await ledger_service.post(
+            session,
+            [
+                Posting.of(o, EXPENSE, PAYABLE, order_id=o.id, reference=f"derecho:{o.id}")
+                for o in orders
+            ],
+        )
         await add_events(session, [money_event(OrderCreated, o, order_id=o.id) for o in orders])
         return orders
 

@@ -5,14 +5,9 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from shared.contracts.envelope import Envelope
-from shared.contracts.payments import (
-    OrderCreated,
-    TransferExpired,
-    TransferRejected,
-    TransferSettled,
-)
+from shared.contracts.payments import FamilyMoney
 
-MoneyEvent = TypeVar("MoneyEvent", OrderCreated, TransferSettled, TransferRejected, TransferExpired)
+MoneyEvent = TypeVar("MoneyEvent", bound=FamilyMoney)
 
 
 def money_event(kind: type[MoneyEvent], row: Any, **extra: Any) -> Envelope:

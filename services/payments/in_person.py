@@ -38,13 +38,8 @@ class InPersonService:
         reference_in_books = f"caja:{line.id}"
         await ledger_service.post(
             session,
-            [
-                Posting(
-                    PAYABLE, BANK, int(line.amount), line.family_id, line.period, line.concept,
-                    line.order_id, reference_in_books,
-                )
-            ],
-        )  # fmt: skip
+            [Posting.of(line, PAYABLE, BANK, order_id=line.order_id, reference=reference_in_books)],
+        )
         await add_events(
             session, [money_event(TransferSettled, line, bank_reference=reference_in_books)]
         )
@@ -59,13 +54,10 @@ class InPersonService:
         await ledger_service.post(
             session,
             [
-                Posting(
-                    PAYABLE, EXPIRED, int(r.amount), r.family_id, r.period, r.concept, r.id,
-                    f"caducado:{r.id}",
-                )
+                Posting.of(r, PAYABLE, EXPIRED, order_id=r.id, reference=f"caducado:{r.id}")
                 for r in rows
             ],
-        )  # fmt: skip
+        )
         await add_events(session, [money_event(TransferExpired, r) for r in rows])
         return len(rows)
 

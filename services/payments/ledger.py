@@ -16,7 +16,6 @@ from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.payments.models import PaymentOrder
 from services.payments.repository import ledger as repository
 from services.payments.repository import orders
 
@@ -46,6 +45,16 @@ class Posting:
     order_id: UUID | None
     reference: str
 
+    @classmethod
+    def of(
+        cls, money: Any, debit: str, credit: str, *, order_id: UUID | None, reference: str
+    ) -> Posting:
+        """`money` has family_id, period, concept and amount (an order or a batch line)."""
+        return cls(
+            debit, credit, int(money.amount), money.family_id, money.period, money.concept,
+            order_id, reference,
+        )  # fmt: skip
+
     def rows(self) -> list[dict[str, Any]]:
         tx_id = uuid4()
         common = {
@@ -60,19 +69,6 @@ class Posting:
             {**common, "account": self.debit_account, "debit": self.amount, "credit": 0},
             {**common, "account": self.credit_account, "debit": 0, "credit": self.amount},
         ]
-
-
-def entitlement_posting(order: PaymentOrder) -> Posting:
-    return Posting(
-        EXPENSE,
-        PAYABLE,
-        order.amount,
-        order.family_id,
-        order.period,
-        order.concept,
-        order.id,
-        f"derecho:{order.id}",
-    )
 
 
 @dataclass(frozen=True)

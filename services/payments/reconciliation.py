@@ -208,13 +208,12 @@ class ReconciliationService:
         await ledger_service.post(
             session,
             [
-                Posting(
-                    PAYABLE, BANK, int(r.amount), r.family_id, r.period, r.concept, r.order_id,
-                    f"pago:{r.bank_reference}",
+                Posting.of(
+                    r, PAYABLE, BANK, order_id=r.order_id, reference=f"pago:{r.bank_reference}"
                 )
                 for r in rows
             ],
-        )  # fmt: skip
+        )
         await add_events(
             session,
             [money_event(TransferSettled, r, bank_reference=r.bank_reference) for r in rows],

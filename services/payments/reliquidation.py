@@ -19,8 +19,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.payments.entitlements import entitlement_service
-from services.payments.models import Entitlement
+from services.payments.entitlements import entitlement_service, new_entitlement
 from services.payments.repository import reliquidation as repository
 from services.payments.tariff_store import tariff_service
 from services.payments.tariffs import TariffRow, parse_tariffs
@@ -106,15 +105,14 @@ class ReliquidationService:
         await entitlement_service.record(
             session,
             [
-                Entitlement(
-                    family_id=g.family_id,
-                    period=g.period,
-                    concept=CONCEPT,
+                new_entitlement(
+                    g.family_id,
+                    g.period,
+                    CONCEPT,
+                    g.gap,
+                    source=g.source,
                     plan_month=g.plan_month,
                     tranche=g.tranche,
-                    amount=g.gap,
-                    tariff_effective_from=g.period,
-                    tariff_source=g.source[:200],
                 )
                 for g in fresh
             ],

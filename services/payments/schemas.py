@@ -6,17 +6,18 @@ from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from shared.contracts.payments import PERIOD_PATTERN
 
 Channel = Literal["transferencia", "presencial"]
 AccountKind = Literal["cuenta_rut", "cuenta_vista", "cuenta_corriente", "cuenta_ahorro"]
 LineStatus = Literal["sent", "accepted", "settled", "rejected", "available", "claimed", "expired"]
-PERIOD = r"^\d{4}-\d{2}$"
 # A month paid (the first day of a calendar month), written AAAA-MM.
 Month = Annotated[
     date,
     PlainSerializer(lambda day: f"{day:%Y-%m}", return_type=str),
-    WithJsonSchema({"type": "string", "pattern": PERIOD, "examples": ["2025-03"]}),
+    WithJsonSchema({"type": "string", "pattern": PERIOD_PATTERN, "examples": ["2025-03"]}),
 ]
 
 
@@ -68,30 +69,25 @@ class HoldIn(BaseModel):
     reason: str = Field(min_length=5, max_length=300)
 
 
-class CalendarMonthOut(BaseModel):
+class MonthOut(BaseModel):
+    """One month's amount of one concept, and the tariff (or file) it comes from."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     period: Month = Field(description="Mes pagado")
-    plan_month: int
+    plan_month: int = Field(description="Mes del plan (0: bono fuera del calendario del plan)")
     tranche: int
     concept: str
     amount: int = Field(description="CLP")
-    source: str
+    # An entitlement keeps the source of the tariff it was computed with as tariff_source.
+    source: str = Field(validation_alias=AliasChoices("source", "tariff_source"))
 
 
 class CalendarOut(BaseModel):
     start: str = Field(description="Mes del primer pago, AAAA-MM")
-    months: list[CalendarMonthOut]
+    months: list[MonthOut]
     total: int
     notes: list[str]
-
-
-class EntitlementOut(BaseModel):
-    """What the family is owed for one month and concept, and the tariff it comes from."""
-
-    period: Month = Field(description="Mes pagado")
-    plan_month: int
-    concept: str
-    amount: int = Field(description="CLP")
-    source: str
 
 
 class TransferOut(BaseModel):

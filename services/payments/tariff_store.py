@@ -110,14 +110,12 @@ class TariffService:
             return Calendar(months, [])
         notes = [] if any(t.concept == BASE_THRESHOLD for t in tariffs) else [NO_THRESHOLD]
         base = [
-            base_familiar_amount(
-                tariffs, m.paid_month, m.plan_month, income_per_capita, member_count
-            )
+            base_familiar_amount(tariffs, m.period, m.plan_month, income_per_capita, member_count)
             for m in months
         ]
         months = sorted(
             [*months, *(b for b in base if b is not None)],
-            key=lambda m: (m.paid_month, m.concept != "bono_proteccion"),
+            key=lambda m: (m.period, m.concept != "bono_proteccion"),
         )
         return Calendar(months, notes)
 

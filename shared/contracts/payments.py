@@ -11,6 +11,8 @@ from pydantic import Field
 from shared.contracts import subjects
 from shared.contracts.envelope import CommandRequest, Contract, EventData
 
+PERIOD_PATTERN = r"^\d{4}-\d{2}$"
+
 
 class RegisterEntitlement(CommandRequest):
     """From the family workflow at the start of each plan month.
@@ -57,61 +59,50 @@ class EntitlementRegistered(Contract):
     tariff_source: str
 
 
-class OrderCreated(EventData):
+class FamilyMoney(EventData):
+    """What every payments event is about: one family's money for a month and concept."""
+
+    family_id: UUID
+    period: str = Field(pattern=PERIOD_PATTERN)
+    concept: str
+    amount: int = Field(ge=0)
+
+
+class OrderCreated(FamilyMoney):
     """A payment order was recorded for the month: it waits for the month's cycle."""
 
     subject: ClassVar[str] = subjects.ORDER_CREATED
 
-    family_id: UUID
     order_id: UUID
-    period: str = Field(pattern=r"^\d{4}-\d{2}$")
-    concept: str
-    amount: int = Field(ge=0)
 
 
-class TransferSettled(EventData):
+class TransferSettled(FamilyMoney):
     """The bank paid the family's transfer for a period and concept."""
 
     subject: ClassVar[str] = subjects.TRANSFER_SETTLED
 
-    family_id: UUID
-    period: str = Field(pattern=r"^\d{4}-\d{2}$")
-    concept: str
-    amount: int = Field(ge=0)
     bank_reference: str
 
 
-class TransferRejected(EventData):
+class TransferRejected(FamilyMoney):
     """The bank rejected the transfer; it is retried next cycle or moved to another channel."""
 
     subject: ClassVar[str] = subjects.TRANSFER_REJECTED
 
-    family_id: UUID
-    period: str = Field(pattern=r"^\d{4}-\d{2}$")
-    concept: str
-    amount: int = Field(ge=0)
     reason: str = Field(description="cuenta_cerrada, rut_no_coincide, …")
 
 
-class TransferExpired(EventData):
+class TransferExpired(FamilyMoney):
     """An in-person payment unclaimed for 6 months: expired, recorded as renounced."""
 
     subject: ClassVar[str] = subjects.TRANSFER_EXPIRED
 
-    family_id: UUID
-    period: str = Field(pattern=r"^\d{4}-\d{2}$")
-    concept: str
-    amount: int = Field(ge=0)
-
-
-# ---- the monthly payment cycle ------------------------------------------------------
-# Each step is idempotent by nature (it works from the orders' and batches' state), so a
-# retried activity simply asks again; the batch ids travel, never lists of orders.
-
-PERIOD_PATTERN = r"^\d{4}-\d{2}$"
-
 
 class CycleStep(Contract):
+    """A step of the month's payment cycle. Each is idempotent by nature (it works from the
+    orders' and batches' state), so a retried activity simply asks again; batch ids
+    travel, never lists of orders."""
+
     period: str = Field(pattern=PERIOD_PATTERN, description="Mes del ciclo, AAAA-MM")
 
 
@@ -194,8 +185,6 @@ class CycleProgress(Contract):
     problems: list[str]
     closed: bool
 
-
-# ---- the PaymentCycle workflow's interface ----------------------------------------------
 
 PAYMENT_CYCLE_WORKFLOW = "PaymentCycle"
 PAYMENT_CYCLE_SCHEDULED_WORKFLOW = "PaymentCycleScheduled"

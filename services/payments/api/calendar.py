@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.payments.periods import parse_period
-from services.payments.schemas import PERIOD, CalendarMonthOut, CalendarOut
+from services.payments.schemas import CalendarOut, MonthOut
 from services.payments.tariff_store import tariff_service
+from shared.contracts.payments import PERIOD_PATTERN
 from shared.http.deps import Session
 
 router = APIRouter(prefix="/v1/calendar", tags=["tarifas"])
@@ -20,7 +21,9 @@ router = APIRouter(prefix="/v1/calendar", tags=["tarifas"])
 )
 async def calendar(
     db: Session,
-    start: Annotated[str, Query(pattern=PERIOD, description="Mes del primer pago, AAAA-MM")],
+    start: Annotated[
+        str, Query(pattern=PERIOD_PATTERN, description="Mes del primer pago, AAAA-MM")
+    ],
     income_per_capita: Annotated[
         int | None,
         Query(
@@ -36,17 +39,7 @@ async def calendar(
     )
     return CalendarOut(
         start=start,
-        months=[
-            CalendarMonthOut(
-                period=m.paid_month,
-                plan_month=m.plan_month,
-                tranche=m.tranche,
-                concept=m.concept,
-                amount=m.amount,
-                source=m.row.source,
-            )
-            for m in found.months
-        ],
+        months=[MonthOut.model_validate(m) for m in found.months],
         total=found.total,
         notes=found.notes,
     )

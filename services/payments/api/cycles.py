@@ -11,19 +11,18 @@ from services.payments.labels import ORDER_STATES
 from services.payments.ledger import ACCOUNT_NAMES, EXPENSE, ledger_service
 from services.payments.periods import parse_period
 from services.payments.schemas import (
-    PERIOD,
     AccountBalanceOut,
     CuadraturaOut,
     LineStatus,
     StatusCountOut,
     TransferOut,
 )
-from shared.contracts.payments import CycleProgress
+from shared.contracts.payments import PERIOD_PATTERN, CycleProgress
 from shared.http.deps import Session
 
 router = APIRouter(prefix="/v1/cycles/{period}", tags=["ciclo de pagos"])
 
-PeriodPath = Annotated[str, Path(pattern=PERIOD, description="Mes, AAAA-MM")]
+PeriodPath = Annotated[str, Path(pattern=PERIOD_PATTERN, description="Mes, AAAA-MM")]
 
 
 @router.get(

@@ -7,21 +7,12 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from services.payments.entitlements import entitlement_service
-from services.payments.schemas import EntitlementOut
+from services.payments.schemas import MonthOut
 from shared.http.deps import Session
 
 router = APIRouter(prefix="/v1/families/{family_id}", tags=["derechos y órdenes"])
 
 
 @router.get("/entitlements", summary="Derechos registrados de una familia")
-async def entitlements(family_id: UUID, db: Session) -> list[EntitlementOut]:
-    return [
-        EntitlementOut(
-            period=e.period,
-            plan_month=e.plan_month,
-            concept=e.concept,
-            amount=e.amount,
-            source=e.tariff_source,
-        )
-        for e in await entitlement_service.of_family(db, family_id)
-    ]
+async def entitlements(family_id: UUID, db: Session) -> list[MonthOut]:
+    return [MonthOut.model_validate(e) for e in await entitlement_service.of_family(db, family_id)]

@@ -20,11 +20,5 @@ router = APIRouter(prefix="/v1/families/{family_id}", tags=["ingreso"])
 async def record_income(
     family_id: UUID, body: IncomeIn, db: Session, actor: Actor = "sistema"
 ) -> IncomeOut:
-    income = await income_service.record(db, family_id, body, actor=actor)
-    return IncomeOut(
-        income_per_capita=income.per_capita,
-        member_count=income.members,
-        source=income.source,
-        recorded_on=income.recorded_on,
-        eligible=income.eligible,
-    )
+    await income_service.record(db, family_id, body, actor=actor)
+    return IncomeOut.model_validate(body.model_dump())  # as recorded

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from services.payments.bank import BankMessage, MessageKind
 from services.payments.bank.faults import OutgoingMessage
@@ -167,20 +166,7 @@ class BankDropbox:
 
 
 def _journal_text(lines: list[JournalLine]) -> str:
-    return "".join(json.dumps(_line_record(line), ensure_ascii=False) + "\n" for line in lines)
-
-
-def _line_record(line: JournalLine) -> dict[str, Any]:
-    return {
-        "cursor": line.cursor,
-        "message_id": line.message_id,
-        "kind": line.kind,
-        "file_name": line.file_name,
-        "receipt": line.receipt,
-        "stage": line.stage,
-        "final": line.final,
-        "path": line.path,
-    }
+    return "".join(json.dumps(asdict(line), ensure_ascii=False) + "\n" for line in lines)
 
 
 def _write_atomically(path: Path, content: bytes) -> None:

@@ -35,12 +35,16 @@ class TariffRow:
 
 @dataclass(frozen=True)
 class MonthAmount:
-    paid_month: date  # first day of the calendar month paid
+    period: date  # the calendar month paid (its first day)
     plan_month: int
     tranche: int
     concept: str
     amount: int
     row: TariffRow
+
+    @property
+    def source(self) -> str:
+        return self.row.source
 
 
 def load_tariffs(path: Path = DEFAULT_FILE) -> list[TariffRow]:
