@@ -10,7 +10,7 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from cli.api import Api, current_user
+from cli.api import Api
 from cli.output import SANTIAGO, ExitCode, console, errors, local_time, print_json
 from shared.dates import parse_date
 from shared.errors import ValidationFailed
@@ -50,8 +50,8 @@ def _with_lifecycle(api: Api, family: dict[str, Any]) -> dict[str, Any]:
     lifecycle = response.json() if response.status_code == 200 else None
     return {
         **family,
-        "proceso": lifecycle["estado"] if lifecycle else None,
-        "linea_de_tiempo": lifecycle["linea_de_tiempo"] if lifecycle else [],
+        "proceso": lifecycle["state"] if lifecycle else None,
+        "linea_de_tiempo": lifecycle["timeline"] if lifecycle else [],
     }
 
 
@@ -108,7 +108,7 @@ def _lifecycle_update(rut: str, action: str, body: dict[str, Any], as_json: bool
         "supervision",
         "POST",
         f"/v1/families/{family_id}/lifecycle/{action}",
-        json={**body, "usuario": current_user()},
+        json=body,
     )
     if as_json:
         print_json(view)
@@ -135,7 +135,8 @@ def decide_abandonment(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Decisión del Jefe/a de Unidad sobre el abandono, tras la visita documentada."""
-    _lifecycle_update(rut, "decidir-abandono", {"confirmar": confirmar, "motivo": motivo}, as_json)
+    body = {"confirm": confirmar, "reason": motivo}
+    _lifecycle_update(rut, "abandonment-decision", body, as_json)
 
 
 @app.command("cerrar")
@@ -146,7 +147,7 @@ def close(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Cierra el proceso de la familia por renuncia, fallecimiento o traslado."""
-    _lifecycle_update(rut, "cerrar", {"causal": causal, "motivo": motivo}, as_json)
+    _lifecycle_update(rut, "close", {"exit_cause": causal, "reason": motivo}, as_json)
 
 
 @app.command("pausar")
@@ -154,7 +155,7 @@ def pause(
     rut: str = RUT_ARGUMENT, motivo: str = REASON_OPTION, as_json: bool = JSON_OPTION
 ) -> None:
     """Pausa el proceso (por ejemplo, pagos suspendidos durante una revisión)."""
-    _lifecycle_update(rut, "pausar", {"motivo": motivo}, as_json)
+    _lifecycle_update(rut, "pause", {"reason": motivo}, as_json)
 
 
 @app.command("reanudar")
@@ -162,7 +163,7 @@ def resume(
     rut: str = RUT_ARGUMENT, motivo: str = REASON_OPTION, as_json: bool = JSON_OPTION
 ) -> None:
     """Reanuda un proceso en pausa."""
-    _lifecycle_update(rut, "reanudar", {"motivo": motivo}, as_json)
+    _lifecycle_update(rut, "resume", {"reason": motivo}, as_json)
 
 
 @app.command("corregir-fecha")
@@ -179,8 +180,8 @@ def correct_date(
     except ValueError as exc:
         errors.print("[red]Fecha no válida: use dd-mm-aaaa o aaaa-mm-dd[/red]")
         raise typer.Exit(ExitCode.USAGE) from exc
-    body = {"hecho": hecho, "fecha": day.isoformat(), "motivo": motivo}
-    _lifecycle_update(rut, "corregir-fecha", body, as_json)
+    body = {"fact": hecho, "happened_on": day.isoformat(), "reason": motivo}
+    _lifecycle_update(rut, "date-correction", body, as_json)
 
 
 def _today_or(fecha: str | None) -> str:
@@ -426,9 +427,9 @@ def list_families(
 ) -> None:
     """Lista las familias en curso, filtradas por fase, comuna y plazos vencidos."""
     api = Api(load_settings())
-    params: dict[str, Any] = {"vencidas": str(vencidas).lower()}
+    params: dict[str, Any] = {"overdue": str(vencidas).lower()}
     if fase:
-        params["fase"] = fase
+        params["phase"] = fase
     if comuna:
         params["comuna"] = comuna
     found: list[dict[str, Any]] = api.get("supervision", "/v1/families", **params)
@@ -441,9 +442,9 @@ def list_families(
     for family in found:
         table.add_row(
             family["family_id"],
-            family["fase"] or "—",
+            family["phase"] or "—",
             family["comuna"] or "—",
-            str(family["mes_plan"] or "—"),
-            local_time(family["proximo_plazo"]),
+            str(family["plan_month"] or "—"),
+            local_time(family["next_deadline"]),
         )
     console.print(table)

@@ -76,7 +76,7 @@ def cycle(
     """
     api = Api(load_settings())
     url = f"{api.settings.service_url('supervision')}/v1/payment-cycles/{mes}"
-    response = api.http.post(url, json={"reiniciar": reiniciar})
+    response = api.http.post(url, json={"restart": reiniciar})
     if response.status_code == 409 and not reiniciar:
         errors.print(f"[yellow]{response.json().get('detail')}: se muestra su avance.[/yellow]")
     elif response.status_code >= 400:
@@ -86,7 +86,7 @@ def cycle(
         return
     answer = _follow(api, mes, quiet=as_json)
     _show(answer, as_json)
-    cycle_view = answer["ciclo"]
+    cycle_view = answer["cycle"]
     progress = cycle_view.get("progress") or {}
     if cycle_view.get("timed_out") or progress.get("problems"):
         raise typer.Exit(ExitCode.FAILED)
@@ -155,7 +155,7 @@ def _follow(api: Api, mes: str, *, quiet: bool) -> dict[str, Any]:
             except httpx.HTTPError:
                 time.sleep(1)
                 continue
-            view = answer["ciclo"]
+            view = answer["cycle"]
             progress = view.get("progress") or {}
             answered = progress.get("settled", 0) + progress.get("rejected", 0)
             bar.update(
@@ -164,7 +164,7 @@ def _follow(api: Api, mes: str, *, quiet: bool) -> dict[str, Any]:
                 total=progress.get("transfers") or None,
                 completed=answered,
             )
-            if answer["estado"] != "en curso":
+            if answer["status"] != "en curso":
                 return answer
             time.sleep(1)
 
@@ -173,9 +173,9 @@ def _show(answer: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(answer)
         return
-    view = answer["ciclo"]
+    view = answer["cycle"]
     progress = view.get("progress") or {}
-    table = Table(title=f"Ciclo de pagos {view['period']} — {answer['estado']} ({view['step']})")
+    table = Table(title=f"Ciclo de pagos {view['period']} — {answer['status']} ({view['step']})")
     table.add_column("")
     table.add_column("Cantidad", justify="right")
     table.add_column("Monto (CLP)", justify="right")

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from cli.api import Api, fail
 from cli.output import ExitCode, console, errors
+from shared.contracts.reports import Cell, ReportDocument
 from shared.settings import load_settings
 
 app = typer.Typer(
@@ -47,7 +48,7 @@ def transparency(
     salida: str | None = Salida,
 ) -> None:
     """Informe de transparencia de un año (etapas, cobertura, sesiones, abandono, organigrama)."""
-    _download("/v1/reportes/transparencia", {"anio": anio, "comuna": comuna}, formato, salida)
+    _download("/v1/reports/transparency", {"year": anio, "comuna": comuna}, formato, salida)
 
 
 @app.command("mensual")
@@ -61,7 +62,7 @@ def monthly(
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", mes):
         errors.print(f"[red]Mes no válido: {mes}. Use AAAA-MM, por ejemplo 2025-03.[/red]")
         raise typer.Exit(ExitCode.USAGE)
-    _download("/v1/reportes/mensual", {"mes": mes, "comuna": comuna}, formato, salida)
+    _download("/v1/reports/monthly", {"month": mes, "comuna": comuna}, formato, salida)
 
 
 def _download(path: str, params: dict[str, Any], formato: str, salida: str | None) -> None:
@@ -72,7 +73,7 @@ def _download(path: str, params: dict[str, Any], formato: str, salida: str | Non
     api = Api(load_settings(), timeout=REPORT_TIMEOUT_SECONDS)
     url = f"{api.settings.service_url('supervision')}{path}"
     asked = "json" if formato == "tabla" else formato
-    query = {k: v for k, v in params.items() if v is not None} | {"formato": asked}
+    query = {k: v for k, v in params.items() if v is not None} | {"format": asked}
     try:
         response = api.http.get(url, params=query)
     except httpx.HTTPError as exc:
@@ -81,7 +82,7 @@ def _download(path: str, params: dict[str, Any], formato: str, salida: str | Non
     if response.status_code >= 400:
         fail(response)
     if formato == "tabla":
-        _print_tables(response.json())
+        _print_tables(ReportDocument.model_validate(response.json()))
         return
     if salida == "-" or (salida is None and formato in TO_STDOUT):
         sys.stdout.buffer.write(response.content)
@@ -101,28 +102,26 @@ def _download(path: str, params: dict[str, Any], formato: str, salida: str | Non
     console.print(f"Informe guardado en {target}")
 
 
-def _print_tables(report: dict[str, Any]) -> None:
-    console.print(f"[bold]{report['titulo']}[/bold]")
-    console.print(
-        f"{report['periodo']} · {report['alcance']} · emitido el {report['emitido_texto']}"
-    )
-    for table in report["tablas"]:
-        shown = Table(title=table["titulo"], title_justify="left")
-        counts = _count_columns(table["filas"])
-        for index, header in enumerate(table["columnas"]):
+def _print_tables(report: ReportDocument) -> None:
+    console.print(f"[bold]{report.title}[/bold]")
+    console.print(f"{report.period} · {report.scope} · emitido el {report.issued_text}")
+    for table in report.tables:
+        shown = Table(title=table.title, title_justify="left")
+        counts = _count_columns(table.rows)
+        for index, header in enumerate(table.headers):
             shown.add_column(header, justify="right" if index >= counts else "left")
-        for row in table["filas"]:
+        for row in table.rows:
             shown.add_row(*(_cell(c) for c in row), style="bold" if row[0] == "Total" else None)
         console.print(shown)
 
 
-def _count_columns(rows: list[list[Any]]) -> int:
+def _count_columns(rows: list[list[Cell]]) -> int:
     """Leading columns that name the row; counts follow."""
     width = len(rows[0]) if rows else 0
     return next((i for i in range(width) if any(isinstance(r[i], int) for r in rows)), width)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Cell) -> str:
     return f"{value:,}".replace(",", ".") if isinstance(value, int) else str(value)
 
 

@@ -12,6 +12,8 @@ from pydantic import BaseModel, ValidationError
 from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from services.supervision.decisions import UPDATES, Action
+from services.supervision.schemas import Dashboard, RunningFamily
 from shared.contracts import search
 from shared.contracts.lifecycle import (
     QUERY_STATE,
@@ -60,7 +62,7 @@ class Lifecycles:
 
     async def listing(
         self, *, phase: str | None, comuna: str | None, overdue: bool, limit: int
-    ) -> list[dict[str, Any]]:
+    ) -> list[RunningFamily]:
         """Running family workflows from Temporal's visibility (search attributes)."""
         clauses = ['WorkflowType = "FamilyLifecycle"', 'ExecutionStatus = "Running"']
         if phase:
@@ -70,25 +72,25 @@ class Lifecycles:
         if overdue:
             now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
             clauses.append(f'NextDeadline < "{now}"')
-        found: list[dict[str, Any]] = []
+        found: list[RunningFamily] = []
         try:
             async for execution in self.client.list_workflows(" AND ".join(clauses), limit=limit):
                 attributes = execution.typed_search_attributes
                 found.append(
-                    {
-                        "family_id": execution.id.removeprefix("family-lifecycle:"),
-                        "fase": attributes.get(search.PHASE),
-                        "comuna": attributes.get(search.COMUNA),
-                        "mes_plan": attributes.get(search.PLAN_MONTH),
-                        "apoyo_familiar_id": attributes.get(search.APOYO_FAMILIAR),
-                        "proximo_plazo": attributes.get(search.NEXT_DEADLINE),
-                    }
+                    RunningFamily(
+                        family_id=execution.id.removeprefix("family-lifecycle:"),
+                        phase=attributes.get(search.PHASE),
+                        comuna=attributes.get(search.COMUNA),
+                        plan_month=attributes.get(search.PLAN_MONTH),
+                        apoyo_familiar_id=attributes.get(search.APOYO_FAMILIAR),
+                        next_deadline=attributes.get(search.NEXT_DEADLINE),
+                    )
                 )
         except RPCError as exc:
             raise DependencyUnavailable(f"Temporal no respondió: {exc.message}") from exc
         return found
 
-    async def phase_counts(self, *, comuna: str | None) -> dict[str, Any]:
+    async def phase_counts(self, *, comuna: str | None) -> Dashboard:
         """Running families per phase, and how many are past their next deadline."""
         # Phase is only set by FamilyLifecycle; `CloseTime IS NULL` (running) lets SQLite use
         # each attribute's index instead of walking every running workflow (bench tablero).
@@ -106,14 +108,14 @@ class Lifecycles:
             ).count
         except RPCError as exc:
             raise DependencyUnavailable(f"Temporal no respondió: {exc.message}") from exc
-        return {"por_fase": per_phase, "total": sum(per_phase.values()), "vencidas": overdue}
+        return Dashboard(by_phase=per_phase, total=sum(per_phase.values()), overdue=overdue)
 
-    async def update(self, family_id: UUID, name: str, argument: BaseModel) -> LifecycleView:
-        """Run an operator update; a validator's refusal comes back as IllegalTransition."""
+    async def update(self, family_id: UUID, action: Action, argument: BaseModel) -> LifecycleView:
+        """Run an operator's decision; a validator's refusal comes back as IllegalTransition."""
         handle = self.client.get_workflow_handle(family_workflow_id(family_id))
         try:
             view: LifecycleView = await handle.execute_update(
-                name, argument, result_type=LifecycleView
+                UPDATES[action].name, argument, result_type=LifecycleView
             )
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause

@@ -8,9 +8,8 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from services.supervision.api import router
+from services.supervision.api import families, payment_cycles, reports
 from services.supervision.clients import Lifecycles, service_clients
-from services.supervision.reports.api import router as reports_router
 from services.supervision.web.console import router as console_router
 from shared.http.app import service_app
 from shared.http.health import ReadinessCheck
@@ -47,9 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="Familias — Supervisión",
         description="Consola de supervisión: líneas de tiempo, tableros e informes.",
         lifespan=lifespan,
-        routers=[router, console_router],
+        routers=[families.router, payment_cycles.router, reports.router, console_router],
         readiness=readiness,
     )
-    app.include_router(reports_router)
-
     return app

@@ -313,8 +313,8 @@ async def test_familia_listar_filters_running_families_by_phase(system: LocalSta
 
     found = await eventually(listed, until=lambda f: any(x["family_id"] == family_id for x in f))
     mine = next(x for x in found if x["family_id"] == family_id)
-    assert mine["fase"] == "contacto"
-    assert mine["proximo_plazo"] is not None
+    assert mine["phase"] == "contacto"
+    assert mine["next_deadline"] is not None
     overdue = familias(
         system.settings, "familia", "listar", "--vencidas", "--comuna", "Lista", "--json"
     )

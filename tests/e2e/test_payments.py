@@ -77,8 +77,8 @@ async def test_the_cli_runs_the_months_cycle_and_the_family_sees_its_payment(
     run = familias(settings, "pagos", "ciclo", period, "--json")
     assert run.returncode == 0, run.stderr
     answer = json.loads(run.stdout)
-    assert answer["estado"] == "terminado"
-    assert answer["ciclo"]["progress"]["in_flight"] == 0
+    assert answer["status"] == "terminado"
+    assert answer["cycle"]["progress"]["in_flight"] == 0
 
     again = familias(settings, "pagos", "ciclo", period, "--no-seguir")
     assert "ya está en curso o ya se ejecutó" in again.stderr
@@ -103,7 +103,7 @@ async def test_the_cli_runs_the_months_cycle_and_the_family_sees_its_payment(
     # The bridge signals the settlement to the family's workflow: it is in its timeline.
     async def timeline() -> list[dict[str, Any]]:
         response = await supervision.get(f"/v1/families/{family.id}/lifecycle")
-        return list(response.json().get("linea_de_tiempo", []))
+        return list(response.json().get("timeline", []))
 
     entries = await eventually(
         timeline,

@@ -38,6 +38,6 @@ async def test_the_dashboard_counts_running_families_per_phase(system: LocalStac
             )
             return dict(response.json())
 
-        counts = await eventually(board, until=lambda b: b["por_fase"]["contacto"] == 2)
+        counts = await eventually(board, until=lambda b: b["by_phase"]["contacto"] == 2)
     assert counts["total"] == 2
-    assert counts["vencidas"] == 0
+    assert counts["overdue"] == 0

@@ -49,7 +49,7 @@ async def timeline_kinds(system: LocalStack, http: httpx.AsyncClient, family_id:
     response = await http.get(url(system, "supervision", f"/v1/families/{family_id}/lifecycle"))
     if response.status_code != 200:
         return []
-    return [entry["kind"] for entry in reversed(response.json()["linea_de_tiempo"])]
+    return [entry["kind"] for entry in reversed(response.json()["timeline"])]
 
 
 def reached_case(kinds: list[str]) -> bool:

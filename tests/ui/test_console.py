@@ -39,7 +39,7 @@ async def running_family(system: LocalStack, comuna: str) -> dict[str, Any]:
             supervision = system.settings.service_url("supervision")
             response = await http.get(f"{supervision}/v1/families/{family['id']}/lifecycle")
             ok = response.status_code == 200
-            return [e["kind"] for e in response.json()["linea_de_tiempo"]] if ok else []
+            return [e["kind"] for e in response.json()["timeline"]] if ok else []
 
         await eventually(kinds, until=lambda k: "expediente" in k)
     return family

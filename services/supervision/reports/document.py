@@ -6,9 +6,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-Cell = str | int
+from shared.contracts.reports import Cell as Cell
+from shared.contracts.reports import ReportDocument, ReportTable
 
 
 @dataclass(frozen=True)
@@ -74,23 +74,23 @@ def text_columns(table: Table) -> int:
     return len(table.headers)
 
 
-def to_report_json(report: Report) -> dict[str, Any]:
-    """The report for scripts, with the Spanish field names of the other APIs."""
-    return {
-        "titulo": report.title,
-        "periodo": report.period,
-        "alcance": report.scope,
-        "emitido": report.issued_at.isoformat(),
-        "emitido_texto": report.issued_text,
-        "tablas": [
-            {
-                "titulo": t.title,
-                "hoja": t.sheet,
-                "columnas": list(t.headers),
-                "filas": [list(row) for row in t.rows],
-                "nota": t.note,
-            }
+def to_report_document(report: Report) -> ReportDocument:
+    """The report for scripts."""
+    return ReportDocument(
+        title=report.title,
+        period=report.period,
+        scope=report.scope,
+        issued_at=report.issued_at,
+        issued_text=report.issued_text,
+        tables=[
+            ReportTable(
+                title=t.title,
+                sheet=t.sheet,
+                headers=list(t.headers),
+                rows=[list(row) for row in t.rows],
+                note=t.note,
+            )
             for t in report.tables
         ],
-        "notas": report.notes,
-    }
+        notes=report.notes,
+    )

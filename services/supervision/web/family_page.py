@@ -9,13 +9,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from services.supervision.clients import Lifecycles, ServiceClient
+from services.supervision.decisions import UPDATES, Action
 from services.supervision.web.rendering import error_page, redirect_with_notice, render
 from services.supervision.web.roles import (
     PROFILE_LABELS,
-    Action,
     Profile,
     actor,
     current_profile,
@@ -23,33 +23,12 @@ from services.supervision.web.roles import (
     shown_rut,
 )
 from services.supervision.web.settled import settled
-from shared.contracts.lifecycle import (
-    EXIT_CAUSE_NAMES,
-    UPDATE_CLOSE,
-    UPDATE_CORRECT_DATE,
-    UPDATE_DECIDE_ABANDONMENT,
-    UPDATE_PAUSE,
-    UPDATE_RESUME,
-    AbandonmentDecision,
-    CloseRequest,
-    DateCorrection,
-    LifecycleView,
-    PauseRequest,
-    TimelineEntry,
-)
+from shared.contracts.lifecycle import EXIT_CAUSE_NAMES, LifecycleView, TimelineEntry
 from shared.errors import DomainError, IllegalTransition, NotFound
 
 router = APIRouter(include_in_schema=False)
 
 PLAN_MONTHS: Final = 24
-
-UPDATES: Final[dict[Action, tuple[str, type[BaseModel]]]] = {
-    Action.DECIDE_ABANDONMENT: (UPDATE_DECIDE_ABANDONMENT, AbandonmentDecision),
-    Action.CLOSE: (UPDATE_CLOSE, CloseRequest),
-    Action.PAUSE: (UPDATE_PAUSE, PauseRequest),
-    Action.RESUME: (UPDATE_RESUME, PauseRequest),
-    Action.CORRECT_DATE: (UPDATE_CORRECT_DATE, DateCorrection),
-}
 
 DONE: Final = {
     Action.DECIDE_ABANDONMENT: "Decisión sobre el abandono registrada",
@@ -184,14 +163,14 @@ async def family_action(
         )
     form = await request.form()
     fields = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-    name, model = UPDATES[accion]
+    model = UPDATES[accion].argument
     try:
         body = model.model_validate({**fields, "usuario": actor(request)})
     except ValidationError as exc:
         return redirect_with_notice(page, "error", _form_problem(exc))
     lifecycles: Lifecycles = request.app.state.lifecycles
     try:
-        await lifecycles.update(family_id, name, body)
+        await lifecycles.update(family_id, accion, body)
     except IllegalTransition as exc:
         return redirect_with_notice(page, "error", f"No se pudo: {exc.message}")
     except DomainError as exc:

@@ -16,6 +16,8 @@ from urllib.parse import unquote
 from fastapi import Request
 from stdnum.cl import rut as stdnum_rut
 
+from services.supervision.decisions import Action
+
 PROFILE_COOKIE: Final = "perfil"
 USER_COOKIE: Final = "usuario"
 
@@ -38,16 +40,6 @@ PROFILE_LABELS: Final = {
 
 # Without a choice the console shows the least: read only, RUTs masked.
 DEFAULT_PROFILE: Final = Profile.AUDITOR
-
-
-class Action(StrEnum):
-    """Operator actions on a family's process; values are the URL segments."""
-
-    DECIDE_ABANDONMENT = "decidir-abandono"
-    CLOSE = "cerrar"
-    PAUSE = "pausar"
-    RESUME = "reanudar"
-    CORRECT_DATE = "corregir-fecha"
 
 
 # DOMAIN.md §2: the Jefe/a de Unidad decides abandonments and closes; an Apoyo Familiar

@@ -1,5 +1,6 @@
 """The console's pages over HTTP on the running stack: who sees a full RUT, and that a
-profile without the right is refused on the server, not only by a hidden button."""
+profile without the right is refused on the server, not only by a hidden button; and the
+same decisions taken through the JSON API, as the CLI takes them."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from tests.support.data import family_payload, random_rut
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
+
+OPERATOR = {"X-Familias-Usuario": "jefa.unidad"}
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +46,7 @@ async def running_family(system: LocalStack, intake: httpx.AsyncClient) -> dict[
             response = await http.get(f"/v1/families/{family['id']}/lifecycle")
             if response.status_code != 200:
                 return []
-            return [e["kind"] for e in response.json()["linea_de_tiempo"]]
+            return [e["kind"] for e in response.json()["timeline"]]
 
         await eventually(kinds, until=lambda k: "expediente" in k)
     return family
@@ -92,8 +95,8 @@ async def test_a_forbidden_action_is_refused_on_the_server_and_changes_nothing(
     assert refused.status_code == 403
     async with console(system, None) as http:
         lifecycle = (await http.get(f"/v1/families/{family['id']}/lifecycle")).json()
-    assert all(e["kind"] not in ("pausa", "decision") for e in lifecycle["linea_de_tiempo"])
-    assert lifecycle["estado"]["waiting_for"] is not None
+    assert all(e["kind"] not in ("pausa", "decision") for e in lifecycle["timeline"])
+    assert lifecycle["state"]["waiting_for"] is not None
 
 
 async def test_an_allowed_action_redirects_and_a_refusal_shows_the_workflows_reason(
@@ -193,3 +196,30 @@ async def test_the_org_chart_and_the_dashboard_show_the_unit(
     assert re.search(r'id="sin-sesion">0<', page)
     assert "2/2" in page
     assert "1/2" in page
+
+
+async def test_an_operator_pauses_and_resumes_a_family_and_an_illegal_step_is_refused(
+    system: LocalStack, intake: httpx.AsyncClient
+) -> None:
+    family = await running_family(system, intake)
+    lifecycle = f"/v1/families/{family['id']}/lifecycle"
+    async with console(system, None) as http:
+        refused = await http.post(
+            f"{lifecycle}/resume", json={"reason": "no está en pausa"}, headers=OPERATOR
+        )
+        assert refused.status_code == 409, refused.text
+        assert "no está en pausa" in refused.json()["detail"]
+        paused = await http.post(
+            f"{lifecycle}/pause", json={"reason": "familia de viaje"}, headers=OPERATOR
+        )
+        assert paused.status_code == 200, paused.text
+        assert paused.json()["waiting_for"] is None
+        resumed = await http.post(
+            f"{lifecycle}/resume", json={"reason": "volvió"}, headers=OPERATOR
+        )
+        assert resumed.status_code == 200, resumed.text
+        assert resumed.json()["waiting_for"] is not None
+        timeline = (await http.get(lifecycle)).json()["timeline"]
+    paused_by = [e["actor"] for e in timeline if e["kind"] == "pausa"]
+    assert len(paused_by) == 2
+    assert set(paused_by) == {"jefa.unidad"}

@@ -20,9 +20,9 @@ import pytest
 from fastapi import FastAPI
 from openpyxl import load_workbook
 
+from services.supervision.api.reports import router as reports_router
 from services.supervision.clients import ServiceClient
 from services.supervision.reports import transparency
-from services.supervision.reports.api import router as reports_router
 from services.supervision.reports.document import file_stem
 from services.supervision.reports.pdf import to_report_pdf
 from services.supervision.reports.spreadsheets import to_report_csv, to_report_xlsx
@@ -198,12 +198,10 @@ async def test_the_transparency_report_counts_what_was_recorded_in_every_format(
     intake: ServiceUnderTest, plans: ServiceUnderTest, it_bus: Bus, supervision: httpx.AsyncClient
 ) -> None:
     built = await build(intake, plans, it_bus)
-    params = {"anio": TODAY.year, "comuna": built.comuna}
-    answer = await supervision.get(
-        "/v1/reportes/transparencia", params=params | {"formato": "json"}
-    )
+    params = {"year": TODAY.year, "comuna": built.comuna}
+    answer = await supervision.get("/v1/reports/transparency", params=params | {"format": "json"})
     assert answer.status_code == 200, answer.text
-    tables = {t["hoja"]: t["filas"] for t in answer.json()["tablas"]}
+    tables = {t["sheet"]: t["rows"] for t in answer.json()["tables"]}
     # The accompanied family's facts are 60 to 40 days old: this year, except in January.
     assert dict(tables["Etapas"]) == {
         "Derivadas por el Ministerio (nómina de derivación)": 3 + this_year(60),
@@ -249,7 +247,7 @@ async def test_the_transparency_report_counts_what_was_recorded_in_every_format(
     }
     assert_nothing_personal(answer.text, built)
 
-    pdf = await supervision.get("/v1/reportes/transparencia", params=params | {"formato": "pdf"})
+    pdf = await supervision.get("/v1/reports/transparency", params=params | {"format": "pdf"})
     assert pdf.status_code == 200, pdf.text
     assert pdf.headers["content-type"] == "application/pdf"
     stem = f"informe-transparencia-{TODAY.year}-{file_stem(built.comuna)}"
@@ -261,7 +259,7 @@ async def test_the_transparency_report_counts_what_was_recorded_in_every_format(
     assert_nothing_personal(text, built)
     assert_nothing_personal(pdf.content.decode("latin-1"), built)
 
-    xlsx = await supervision.get("/v1/reportes/transparencia", params=params | {"formato": "xlsx"})
+    xlsx = await supervision.get("/v1/reports/transparency", params=params | {"format": "xlsx"})
     assert xlsx.status_code == 200, xlsx.text
     assert xlsx.headers["content-disposition"].endswith(f'{stem}.xlsx"')
     sheets = xlsx_cells(xlsx.content)
@@ -271,7 +269,7 @@ async def test_the_transparency_report_counts_what_was_recorded_in_every_format(
     assert ["Familias atendidas en el año", 2] in sheets["Cobertura"]
     assert_nothing_personal(str(sheets), built)
 
-    table = await supervision.get("/v1/reportes/transparencia", params=params | {"formato": "csv"})
+    table = await supervision.get("/v1/reports/transparency", params=params | {"format": "csv"})
     assert table.status_code == 200, table.text
     assert table.headers["content-type"].startswith("text/csv")
     rows = csv_rows(table.content)
@@ -291,15 +289,15 @@ async def test_the_monthly_report_shows_phases_sessions_entries_exits_and_overdu
     intake: ServiceUnderTest, plans: ServiceUnderTest, it_bus: Bus, supervision: httpx.AsyncClient
 ) -> None:
     built = await build(intake, plans, it_bus)
-    params = {"mes": f"{TODAY:%Y-%m}", "comuna": built.comuna}
+    params = {"month": f"{TODAY:%Y-%m}", "comuna": built.comuna}
 
-    answer = await supervision.get("/v1/reportes/mensual", params=params | {"formato": "json"})
+    answer = await supervision.get("/v1/reports/monthly", params=params | {"format": "json"})
     assert answer.status_code == 200, answer.text
     body = answer.json()
     meses = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
              "septiembre", "octubre", "noviembre", "diciembre"]  # fmt: skip
-    assert body["periodo"] == f"{meses[TODAY.month - 1].capitalize()} de {TODAY.year}"
-    tables = {t["hoja"]: dict((r[0], r[1]) for r in t["filas"]) for t in body["tablas"]}
+    assert body["period"] == f"{meses[TODAY.month - 1].capitalize()} de {TODAY.year}"
+    tables = {t["sheet"]: dict((r[0], r[1]) for r in t["rows"]) for t in body["tables"]}
     assert tables["Fases"] == {
         "Contacto y localización": 1,
         "Invitación": 0,
@@ -328,17 +326,17 @@ async def test_the_monthly_report_shows_phases_sessions_entries_exits_and_overdu
     assert sum(tables["Vencidos"].values()) == 0
     assert_nothing_personal(answer.text, built)
 
-    pdf = await supervision.get("/v1/reportes/mensual", params=params | {"formato": "pdf"})
+    pdf = await supervision.get("/v1/reports/monthly", params=params | {"format": "pdf"})
     assert pdf.status_code == 200
     assert pdf.headers["content-disposition"].startswith(
         f'attachment; filename="informe-mensual-{TODAY:%Y-%m}-'
     )
     assert "Informe mensual de gestión" in pdf_text(pdf.content)
     assert_nothing_personal(pdf_text(pdf.content), built)
-    xlsx = await supervision.get("/v1/reportes/mensual", params=params | {"formato": "xlsx"})
+    xlsx = await supervision.get("/v1/reports/monthly", params=params | {"format": "xlsx"})
     assert ["Acompañamiento", 1] in xlsx_cells(xlsx.content)["Fases"]
     rows = csv_rows(
-        (await supervision.get("/v1/reportes/mensual", params=params | {"formato": "csv"})).content
+        (await supervision.get("/v1/reports/monthly", params=params | {"format": "csv"})).content
     )
     assert [
         "Sesiones realizadas y esperadas",
@@ -349,11 +347,11 @@ async def test_the_monthly_report_shows_phases_sessions_entries_exits_and_overdu
 
 
 async def test_a_bad_month_or_format_is_refused_in_spanish(supervision: httpx.AsyncClient) -> None:
-    month = await supervision.get("/v1/reportes/mensual", params={"mes": "2025-13"})
+    month = await supervision.get("/v1/reports/monthly", params={"month": "2025-13"})
     assert month.status_code == 422
     assert "AAAA-MM" in month.json()["detail"]
     kind = await supervision.get(
-        "/v1/reportes/transparencia", params={"anio": 2024, "formato": "docx"}
+        "/v1/reports/transparency", params={"year": 2024, "format": "docx"}
     )
     assert kind.status_code == 422
 
@@ -362,7 +360,7 @@ def test_the_supervision_app_serves_the_reports() -> None:
     from services.supervision.main import create_app
 
     paths = create_app(Settings(_env_file=None)).openapi()["paths"]
-    assert {"/v1/reportes/transparencia", "/v1/reportes/mensual"} <= set(paths)
+    assert {"/v1/reports/transparency", "/v1/reports/monthly"} <= set(paths)
 
 
 def test_a_label_that_looks_like_a_formula_stays_text_and_control_characters_go() -> None:
