@@ -4,7 +4,7 @@ deadlines' defaults, and the SQL conditions every count is filtered by."""
 from __future__ import annotations
 
 from calendar import monthrange
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import Query
@@ -33,6 +33,13 @@ def month_bounds(month: str) -> tuple[date, date]:
     if not (2000 <= year <= 2100 and 1 <= number <= 12):
         raise ValidationFailed("Mes no válido: use AAAA-MM, entre 2000 y 2100")
     return date(year, number, 1), date(year, number, monthrange(year, number)[1])
+
+
+def due_before(last: date, today: date, days: int) -> date:
+    """A fact still missing for something that began before this date has passed a
+    deadline of `days` at `last`, or today while the period runs (nothing is overdue in
+    the future)."""
+    return min(last, today) - timedelta(days=days)
 
 
 def between(column: Any, first: date, last: date) -> ColumnElement[bool]:

@@ -6,7 +6,7 @@ end, or as of today while it runs (nothing is overdue in the future).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +22,7 @@ from shared.contracts.statistics import (
     IntakePhases,
     IntakeYearStatistics,
 )
-from shared.statistics import month_bounds, year_bounds
+from shared.statistics import due_before, month_bounds, year_bounds
 
 
 class StatisticsService:
@@ -59,12 +59,11 @@ class StatisticsService:
         today: date,
     ) -> IntakeMonthStatistics:
         first, last = month_bounds(month)
-        cutoff = min(last, today)
         end = await counts.month_end(
             session,
             last,
             comuna,
-            contact_due_before=cutoff - timedelta(days=contact_deadline_days),
+            contact_due_before=due_before(last, today, contact_deadline_days),
         )
         return IntakeMonthStatistics(
             month=month,

@@ -5,7 +5,7 @@ A month is read at its end, or as of today while it runs (nothing is overdue in 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +23,7 @@ from shared.contracts.statistics import (
     PlansYearStatistics,
     SessionKindCount,
 )
-from shared.statistics import month_bounds, year_bounds
+from shared.statistics import due_before, month_bounds, year_bounds
 
 
 class StatisticsService:
@@ -50,14 +50,13 @@ class StatisticsService:
         today: date,
     ) -> PlansMonthStatistics:
         first, last = month_bounds(month)
-        cutoff = min(last, today)
         end = await counts.month_end(
             session,
             first,
             last,
             comuna,
-            diagnosis_due_before=cutoff - timedelta(days=diagnosis_deadline_days),
-            plan_due_before=cutoff - timedelta(days=plan_deadline_days),
+            diagnosis_due_before=due_before(last, today, diagnosis_deadline_days),
+            plan_due_before=due_before(last, today, plan_deadline_days),
         )
         completed = await counts.completed(session, first, last, comuna)
         sessions = await self._sessions(session, first, last, comuna)

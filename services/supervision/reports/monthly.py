@@ -14,9 +14,8 @@ from services.supervision.reports.document import (
     scope_text,
     with_total,
 )
-from services.supervision.reports.transparency import sessions_table
-from shared.contracts.lifecycle import EXIT_CAUSE_NAMES
-from shared.contracts.statistics import ExitCounts, IntakeMonthStatistics, PlansMonthStatistics
+from services.supervision.reports.tables import exits_table, sessions_table
+from shared.contracts.statistics import IntakeMonthStatistics, PlansMonthStatistics
 
 NOTES = [
     "Fases al cierre del mes, según los hechos registrados: contacto (sin localizar), "
@@ -52,7 +51,7 @@ def build(
             entries_table(intake, plans),
             sessions_summary_table(plans),
             sessions_table(plans.sessions.by_kind),
-            exits_table(intake.exits),
+            exits_table(intake.exits, title="Egresos del mes por causal"),
             overdue_table(intake, plans),
         ],
         notes=NOTES,
@@ -105,18 +104,6 @@ def sessions_summary_table(plans: PlansMonthStatistics) -> Table:
             ("Familias con sesión en el mes", sessions.families_with_session),
             ("Familias sin sesión en el mes", sessions.families_without_session),
         ],
-    )
-
-
-def exits_table(exits: ExitCounts) -> Table:
-    rows: list[tuple[Cell, ...]] = [
-        (EXIT_CAUSE_NAMES[cause], count) for cause, count in exits.items()
-    ]
-    return Table(
-        title="Egresos del mes por causal",
-        sheet="Egresos",
-        headers=("Causal de egreso", "Familias"),
-        rows=with_total("Total", rows),
     )
 
 

@@ -20,15 +20,13 @@ from services.supervision.reports.document import (
     with_total,
 )
 from services.supervision.reports.labels import ROLE_ORDER, ROLES, label
-from shared.contracts.lifecycle import EXIT_CAUSE_NAMES
+from services.supervision.reports.tables import exits_table, families_not_summed, sessions_table
 from shared.contracts.statistics import (
     ABANDONMENT_STEP_LABELS,
     CHANNEL_LABELS,
     CONTACT_RESULT_LABELS,
-    ExitCounts,
     IntakeYearStatistics,
     PlansYearStatistics,
-    SessionKindCount,
 )
 
 NOTES = [
@@ -71,7 +69,7 @@ def build(
             sessions_table(plans.sessions),
             abandonment_table(plans),
             abandonment_reasons_table(intake, plans),
-            exits_table(intake.exits),
+            exits_table(intake.exits, title="Egresos por causal"),
             org_chart_table(staff),
         ],
         notes=NOTES,
@@ -125,30 +123,9 @@ def contacts_table(intake: IntakeYearStatistics) -> Table:
         title="Seguimiento: intentos de contacto para localizar a las familias",
         sheet="Contactos",
         headers=("Medio", "Resultado", "Intentos", "Familias"),
-        rows=_families_not_summed(with_total("Total", rows, text_columns=2)),
+        rows=families_not_summed(with_total("Total", rows, text_columns=2)),
         note="Una familia con varios intentos se cuenta una vez por medio y resultado.",
     )
-
-
-def sessions_table(sessions: list[SessionKindCount]) -> Table:
-    rows: list[tuple[Cell, ...]] = [
-        (s.kind_label, s.sessions, s.attended, s.absent, s.not_located, s.families)
-        for s in sessions
-    ]
-    return Table(
-        title="Sesiones y entrevistas por tipo",
-        sheet="Sesiones",
-        headers=("Tipo", "Sesiones", "Asistió", "No asistió", "No ubicada", "Familias"),
-        rows=_families_not_summed(with_total("Total", rows)),
-        note="Sesiones de Acompañamiento Psicosocial (APS) y Sociolaboral (ASL), visitas, "
-        "entrevistas y talleres registradas por los Apoyos Familiares. Una familia puede "
-        "tener sesiones de varios tipos, por eso la columna Familias no se suma.",
-    )
-
-
-def _families_not_summed(rows: list[tuple[Cell, ...]]) -> list[tuple[Cell, ...]]:
-    """One family counts in several rows (kinds, channels): its column has no total."""
-    return [(*row[:-1], "") if row[0] == "Total" else row for row in rows]
 
 
 def abandonment_table(plans: PlansYearStatistics) -> Table:
@@ -178,18 +155,6 @@ def abandonment_reasons_table(intake: IntakeYearStatistics, plans: PlansYearStat
             ("Recomendación de egreso por abandono", outcome.get("egreso", 0)),
             ("Recomendación de reincorporación", outcome.get("reincorporacion", 0)),
         ],
-    )
-
-
-def exits_table(exits: ExitCounts) -> Table:
-    rows: list[tuple[Cell, ...]] = [
-        (EXIT_CAUSE_NAMES[cause], count) for cause, count in exits.items()
-    ]
-    return Table(
-        title="Egresos por causal",
-        sheet="Egresos",
-        headers=("Causal de egreso", "Familias"),
-        rows=with_total("Total", rows),
     )
 
 

@@ -46,8 +46,7 @@ FIELD_NAMES: Final = {
     "fecha": "La fecha",
 }
 
-# The workflow's exit causes (DOMAIN.md §2) and intake's family status, as staff say them.
-EXIT_CAUSES: Final = EXIT_CAUSE_NAMES
+# Intake's family status as staff say it.
 FAMILY_STATUS: Final = {"active": "Activa", "closed": "Egresada"}
 
 TIMELINE_KINDS: Final = {
@@ -136,7 +135,7 @@ async def family_page(family_ref: str, request: Request) -> Response:
             "meses_plan": PLAN_MONTHS,
             "linea_de_tiempo": timeline,
             "tipos": TIMELINE_KINDS,
-            "causales": EXIT_CAUSES,
+            "causales": EXIT_CAUSE_NAMES,
             "estados_ingreso": FAMILY_STATUS,
             "sesiones": sessions,
             "acciones": actions,
