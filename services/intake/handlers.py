@@ -40,9 +40,7 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
 def _details(family: Family) -> RepresentativeDetails | None:
     """Who payments pays: the representative's id, RUN and name (as the family page shows
     them). The answer is the request's reply only; nothing of it is logged."""
-    member = next((m for m in family.members if m.run == family.representative_run), None)
-    if member is None or family.representative_reason is None:
+    member = family.representative
+    if member is None:
         return None
-    return RepresentativeDetails(
-        member_id=member.id, run=member.run, name=f"{member.given_names} {member.paternal_surname}"
-    )
+    return RepresentativeDetails(member_id=member.id, run=member.run, name=member.name)

@@ -411,7 +411,7 @@ class NominaImporter:
                 actor=request.actor,
             )
         ]
-        payee = next((m for m in family.members if m.run == family.representative_run), None)
+        payee = family.representative
         if changed_payee and payee is not None and family.representative_reason:
             events.append(
                 envelope(

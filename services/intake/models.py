@@ -60,6 +60,13 @@ class Family(Base):
         back_populates="family", order_by="Member.position", lazy="selectin"
     )
 
+    @property
+    def representative(self) -> Member | None:
+        """The member who receives the transfers, once the rule or an operator named one."""
+        if self.representative_reason is None:
+            return None
+        return next((m for m in self.members if m.run == self.representative_run), None)
+
 
 class Member(Base):
     __tablename__ = "members"
@@ -82,6 +89,11 @@ class Member(Base):
     per_capita_income: Mapped[int | None]
 
     family: Mapped[Family] = relationship(back_populates="members")
+
+    @property
+    def name(self) -> str:
+        """How screens, the bank file and payments name the person."""
+        return f"{self.given_names} {self.paternal_surname}"
 
 
 class ContactAttempt(Base):

@@ -28,13 +28,13 @@ router = APIRouter(prefix="/v1/families", tags=["familias"])
 
 
 def representative_out(family: Family) -> RepresentativeOut | None:
-    member = next((m for m in family.members if m.run == family.representative_run), None)
+    member = family.representative
     if member is None or family.representative_reason is None:
         return None
     return RepresentativeOut(
         run=member.run,
         run_formatted=format_rut(member.run),
-        name=f"{member.given_names} {member.paternal_surname}",
+        name=member.name,
         reason=family.representative_reason,
         reason_label=REASONS.get(family.representative_reason, family.representative_reason),
         justification=family.representative_justification,
