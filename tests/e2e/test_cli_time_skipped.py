@@ -240,7 +240,7 @@ async def test_two_sample_families_to_cumplimiento_and_abandono_with_the_cli_alo
     assert decision[0]["description"].startswith("El Jefe/a de Unidad confirma el abandono")
     assert "Egreso: Abandono" in lines
     assert not descriptions(left, "escalamiento")  # the visit came before its deadline
-    assert left["estado"] == "closed"
+    assert left["status"] == "closed"
 
     elapsed = time.perf_counter() - started
     print(f"preparación {set_up:.1f} s; 24 meses y dos egresos en {elapsed:.1f} s de reloj")
