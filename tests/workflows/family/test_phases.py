@@ -513,13 +513,15 @@ async def test_a_corrected_plan_date_moves_plan_month_1_until_it_begins(
     await family.send(plan_signed(family, date(2090, 4, 2)))  # typed 2 April: month 1 is May
     await family.wait_for(lambda s: s.phase == "acompanamiento")
     await family.on(date(2090, 4, 3))
+    before = await family.run_id()
     await family.update(
         "corregir_fecha",
         DateCorrection(
             hecho="plan", fecha=date(2090, 3, 28), motivo="Firmado en marzo", usuario="afi"
         ),
     )
-    # Month 1 is now April, already under way: it begins at once and is owed.
+    # Month 1 is now April, already under way: it begins at once, is owed, and its run ends.
+    await family.continued_as_new(before)
     [owed] = await family.wait_for_line("derecho")
     assert owed.description == "Mes 1 (04-2090): Bono de Protección de $22.000 registrado"
     assert [e.description for e in await family.timeline() if e.kind == "acompanamiento"] == [
@@ -540,6 +542,9 @@ async def test_a_paused_process_holds_payments_and_counts_no_month_until_resumed
     family = await Family.referred_on(env, date(2090, 3, 4))
     await family.agrees_on(date(2090, 3, 25))
     await family.on(date(2090, 5, 10))  # plan month 2 (May) under way
+    assert await family.refusal("reanudar", PauseRequest(motivo="Sin pausa", usuario="afi")) == (
+        "El proceso no está en pausa"
+    )
     paused = await family.update(
         "pausar", PauseRequest(motivo="Hospitalización del representante", usuario="afi")
     )
@@ -554,9 +559,11 @@ async def test_a_paused_process_holds_payments_and_counts_no_month_until_resumed
     assert (await family.state()).plan_month == 2
     assert [(q.year, q.month) for q in services.requests("sessions_in_month")] == [(2090, 4)]
 
+    paused_run = await family.run_id()
     await family.update("reanudar", PauseRequest(motivo="Alta médica", usuario="afi"))
     # Resumed: the payments come back, and May, which ended meanwhile, is closed now.
-    await family.wait_for(lambda s: s.plan_month == 3)
+    await family.continued_as_new(paused_run)
+    assert (await family.state()).plan_month == 3
     assert [(q.year, q.month) for q in services.requests("sessions_in_month")] == [
         (2090, 4),
         (2090, 5),
@@ -570,9 +577,6 @@ async def test_a_paused_process_holds_payments_and_counts_no_month_until_resumed
         "Proceso en pausa: Hospitalización del representante",
         "Proceso reanudado: Alta médica",
     ]
-    assert await family.refusal("reanudar", PauseRequest(motivo="Otra vez", usuario="afi")) == (
-        "El proceso no está en pausa"
-    )
 
 
 async def test_a_move_keeps_the_case_going_under_the_new_comuna(
@@ -604,7 +608,7 @@ async def test_a_move_keeps_the_case_going_under_the_new_comuna(
 
 async def test_an_event_delivered_twice_is_folded_once(env: WorkflowEnvironment) -> None:
     family = await Family.referred_on(env, date(2090, 3, 4))
-    first_run = (await family.handle.describe()).run_id
+    first_run = await family.run_id()
     await family.deliver(family.referral)  # the bridge redelivers the referral: same event id
     await family.on(date(2090, 3, 8))
     attempt = family.envelope(contacted(family, 1, date(2090, 3, 8), located=False))
@@ -618,7 +622,7 @@ async def test_an_event_delivered_twice_is_folded_once(env: WorkflowEnvironment)
         "Intento de contacto 2 (telefono): sin localizar",
     ]
     assert (await family.kinds()).count("derivacion") == 1
-    assert (await family.handle.describe()).run_id == first_run
+    assert await family.run_id() == first_run
 
 
 async def test_facts_that_move_no_phase_are_recorded_in_the_timeline(
