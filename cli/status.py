@@ -70,7 +70,7 @@ async def _service(settings: Settings, http: httpx.AsyncClient, name: str) -> Ch
         body = response.json()
     except Exception:
         return Check(SERVICES[name], False, f"no responde en {settings.service_url(name)}")
-    failing = {k: v for k, v in body.get("dependencias", {}).items() if v != "ok"}
+    failing = {k: v for k, v in body.get("dependencies", {}).items() if v != "ok"}
     if response.status_code == 200:
         return Check(SERVICES[name], True, settings.service_url(name))
     return Check(SERVICES[name], False, f"no listo: {failing}")

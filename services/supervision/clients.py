@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -156,8 +157,11 @@ class ServiceClient:
 
 
 def _quoted(value: str) -> str:
-    """A value inside a visibility query string: no quote can end it early."""
-    return value.replace("\\", "").replace('"', "")
+    """A value inside a visibility query string: no quote can end it early, and no control
+    character (a NUL breaks the dev server's SQLite query) reaches Temporal."""
+    return "".join(
+        ch for ch in value if ch not in '\\"' and not unicodedata.category(ch).startswith("C")
+    )
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -45,13 +46,30 @@ _PYDANTIC_MESSAGES = {
 }
 
 
+class FieldError(BaseModel):
+    field: str = Field(description="Dónde está el error (p. ej. members.0.run)")
+    reason: str = Field(description="Por qué no es válido, en español")
+
+
+class Problem(BaseModel):
+    """Every error answer (RFC 9457); a refusal may add members of its own (`errors`, …)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["urn:familias:error:validacion"])
+    title: str
+    status: int = Field(ge=400, le=599)
+    detail: str = Field(description="Qué pasó, en español, para mostrar a la persona")
+    code: str = Field(description="Código estable del error")
+
+
 def problem(status: int, title: str, detail: str, *, code: str, **extra: Any) -> JSONResponse:
     body = {"type": f"urn:familias:error:{code}", "title": title, "status": status}
     body |= {"detail": detail, "code": code, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+def _field_errors(exc: RequestValidationError) -> list[FieldError]:
     errors = []
     for error in exc.errors():
         location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
@@ -59,7 +77,7 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
         message = _PYDANTIC_MESSAGES.get(kind)
         if kind == "value_error" and error.get("ctx", {}).get("error"):
             message = str(error["ctx"]["error"])
-        errors.append({"campo": location, "motivo": message or str(error.get("msg", kind))})
+        errors.append(FieldError(field=location, reason=message or str(error.get("msg", kind))))
     return errors
 
 
@@ -72,12 +90,19 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _field_errors(exc)
-        detail = "; ".join(f"{e['campo']}: {e['motivo']}" for e in errors) or "Datos no válidos"
-        return problem(422, "Datos no válidos", detail, code="validacion", errores=errors)
+        detail = "; ".join(f"{e.field}: {e.reason}" for e in errors) or "Datos no válidos"
+        return problem(
+            422,
+            "Datos no válidos",
+            detail,
+            code="validacion",
+            errors=[e.model_dump() for e in errors],
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {
+            400: "Solicitud no válida",
             404: "No encontrado",
             405: "Método no permitido",
             401: "No autenticado",
@@ -87,6 +112,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else title
         if exc.status_code == 404 and detail == "Not Found":
             detail = "La ruta solicitada no existe"
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            detail = "El cuerpo de la solicitud no se pudo leer (JSON o formulario mal formado)"
         if exc.status_code == 405:
             detail = "Método no permitido en esta ruta"
         return problem(exc.status_code, title, detail, code=f"http_{exc.status_code}")
@@ -148,3 +175,28 @@ def _sqlstate(exc: DBAPIError) -> str:
 
 def _is_json_scalar_or_list(value: Any) -> bool:
     return isinstance(value, str | int | float | bool | list | dict) or value is None
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI says what the handlers above answer: every 4xx and 5xx an operation
+    declares may come as problem+json (beside a body of its own, such as a rejected
+    nómina's report), and FastAPI's default 422 shape, which we never send, is gone."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    components["Problem"] = Problem.model_json_schema()
+    content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            responses.setdefault("422", {"description": "Datos no válidos"})
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": "El cuerpo no se pudo leer"})
+            for code, response in responses.items():
+                if code[0] not in "45":
+                    continue
+                declared = response.get("content", {})
+                if "HTTPValidationError" in str(declared):
+                    declared = {}
+                response["content"] = declared | content
+    return schema

@@ -2,7 +2,8 @@
 
 Run as a user runs it, with its own command line (`st run`). Whatever it sends —
 malformed RUTs, huge strings, wrong types, random uploads — the service must answer with a
-4xx in problem+json, never a 5xx.
+4xx in problem+json, never a 5xx, and every answer must be what the OpenAPI documents: its
+status code, content type and body schema.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ from deploy.local.stack import LocalStack
 pytestmark = pytest.mark.e2e
 
 SCHEMATHESIS = Path(sys.executable).parent / "st"
+CHECKS = ",".join([
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+])  # fmt: skip
 
 
 @pytest.mark.parametrize("service", ["intake", "plans", "payments", "supervision"])
@@ -28,7 +35,7 @@ def test_no_generated_input_makes_the_service_fail(
     result = subprocess.run(
         [
             str(SCHEMATHESIS), "run", f"{base}/openapi.json",
-            "--checks", "not_a_server_error",
+            "--checks", CHECKS,
             "--max-examples", "25",
             "--seed", "20261123",
             "--workers", "1",  # deterministic with the seed: a failure reproduces

@@ -55,14 +55,14 @@ async def test_an_invalid_rut_is_refused_with_a_spanish_problem(intake: ServiceU
     problem = response.json()
     assert problem["code"] == "validacion"
     assert "dígito verificador" in problem["detail"]
-    assert problem["errores"][0]["campo"] == "members.0.run"
+    assert problem["errors"][0]["field"] == "members.0.run"
 
 
 async def test_a_missing_field_is_named_in_spanish(intake: ServiceUnderTest) -> None:
     payload = family_payload()
     del payload["comuna"]
     problem = (await intake.client.post("/v1/families", json=payload)).json()
-    assert {"campo": "comuna", "motivo": "campo obligatorio"} in problem["errores"]
+    assert {"field": "comuna", "reason": "campo obligatorio"} in problem["errors"]
 
 
 async def test_a_person_already_active_in_another_family_is_refused(
@@ -99,4 +99,4 @@ async def test_unknown_routes_and_ids_answer_in_spanish(intake: ServiceUnderTest
 async def test_readiness_reports_each_dependency(intake: ServiceUnderTest) -> None:
     ready = await intake.client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["dependencias"] == {"postgresql": "ok", "nats": "ok"}
+    assert ready.json()["dependencies"] == {"postgresql": "ok", "nats": "ok"}
