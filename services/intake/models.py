@@ -10,19 +10,15 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shared.db.base import (
-    TYPE_ANNOTATION_MAP,
-    AuditMixin,
-    CommandLogMixin,
-    InboxMixin,
-    OutboxMixin,
-    service_metadata,
-)
+from shared.db.base import TYPE_ANNOTATION_MAP, declare_shared_tables, service_metadata
 
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
     type_annotation_map = TYPE_ANNOTATION_MAP
+
+
+declare_shared_tables(Base)
 
 
 class Family(Base):
@@ -185,19 +181,3 @@ class Assignment(Base):
     ended_at: Mapped[datetime | None]
     reason: Mapped[str] = mapped_column(Text)
     assigned_by: Mapped[str] = mapped_column(String(120))
-
-
-class OutboxEvent(OutboxMixin, Base):
-    pass
-
-
-class CommandLogEntry(CommandLogMixin, Base):
-    pass
-
-
-class InboxEntry(InboxMixin, Base):
-    pass
-
-
-class AuditEntry(AuditMixin, Base):
-    pass

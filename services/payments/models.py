@@ -19,19 +19,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db.base import (
-    TYPE_ANNOTATION_MAP,
-    AuditMixin,
-    CommandLogMixin,
-    InboxMixin,
-    OutboxMixin,
-    service_metadata,
-)
+from shared.db.base import TYPE_ANNOTATION_MAP, declare_shared_tables, service_metadata
 
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
     type_annotation_map = TYPE_ANNOTATION_MAP
+
+
+declare_shared_tables(Base)
 
 
 class Entitlement(Base):
@@ -279,19 +275,3 @@ class LedgerEntry(Base):
     order_id: Mapped[UUID | None] = mapped_column(default=None)
     reference: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-
-
-class AuditEntry(AuditMixin, Base):
-    pass
-
-
-class OutboxEvent(OutboxMixin, Base):
-    pass
-
-
-class CommandLogEntry(CommandLogMixin, Base):
-    pass
-
-
-class InboxEntry(InboxMixin, Base):
-    pass

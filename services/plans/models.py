@@ -10,19 +10,15 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shared.db.base import (
-    TYPE_ANNOTATION_MAP,
-    AuditMixin,
-    CommandLogMixin,
-    InboxMixin,
-    OutboxMixin,
-    service_metadata,
-)
+from shared.db.base import TYPE_ANNOTATION_MAP, declare_shared_tables, service_metadata
 
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
     type_annotation_map = TYPE_ANNOTATION_MAP
+
+
+declare_shared_tables(Base)
 
 
 class Case(Base):
@@ -189,19 +185,3 @@ class AbandonmentRecord(Base):
     content: Mapped[str] = mapped_column(Text)
     recommendation: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-
-
-class OutboxEvent(OutboxMixin, Base):
-    pass
-
-
-class CommandLogEntry(CommandLogMixin, Base):
-    pass
-
-
-class InboxEntry(InboxMixin, Base):
-    pass
-
-
-class AuditEntry(AuditMixin, Base):
-    pass

@@ -1,4 +1,4 @@
-"""Declarative base and the tables every service database has (outbox, command log, inbox)."""
+"""Declarative base and the tables every service database has (outbox, command log, inbox, audit)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from uuid import UUID
 
 from sqlalchemy import BigInteger, DateTime, Identity, Index, MetaData, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -108,3 +108,14 @@ OUTBOX_NOTIFY_DROP = (
     "DROP TRIGGER IF EXISTS outbox_notify ON outbox",
     "DROP FUNCTION IF EXISTS outbox_notify()",
 )
+
+
+def declare_shared_tables(base: type[DeclarativeBase]) -> None:
+    """Map the outbox, command log, inbox and audit tables into one service's metadata."""
+    for name, mixin in (
+        ("OutboxEvent", OutboxMixin),
+        ("CommandLogEntry", CommandLogMixin),
+        ("InboxEntry", InboxMixin),
+        ("AuditEntry", AuditMixin),
+    ):
+        type(name, (mixin, base), {"__module__": base.__module__})

@@ -12,7 +12,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select, text
 
-from services.intake.models import AuditEntry, Family, NominaImport
+from services.intake.models import Family, NominaImport
+from shared.db.audit import audit_table
 from tests.conftest import ServiceUnderTest
 from tests.support.data import random_rut
 
@@ -266,12 +267,14 @@ async def test_an_operator_overrides_the_representative_with_a_justification(
     assert payee["reason"] == "designado"
     assert payee["justification"] == "La madre trabaja fuera de la comuna"
     async with intake.runtime.sessions() as session:
-        audit = await session.scalar(
-            select(AuditEntry).where(
-                AuditEntry.entity_id == found["id"],
-                AuditEntry.action == "familia.representante_designado",
+        audit = (
+            await session.execute(
+                select(audit_table).where(
+                    audit_table.c.entity_id == found["id"],
+                    audit_table.c.action == "familia.representante_designado",
+                )
             )
-        )
+        ).first()
     assert audit is not None
     assert audit.actor == "jefa.unidad"
     assert grandmother not in str(audit.details)  # the RUT never reaches the audit log
