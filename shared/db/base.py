@@ -1,4 +1,4 @@
-"""Declarative base and the tables every service database has (outbox, command log, inbox, audit)."""
+"""Declarative base and the tables every service database has: outbox, command log, inbox, audit."""
 
 from __future__ import annotations
 
