@@ -7,16 +7,16 @@ import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.bus.client import Bus
+from shared.clock import Clock, local_day, real_clock
 from shared.db.engine import create_engine, create_session_factory, ensure_database
 from shared.db.migrate import upgrade_to_head
 from shared.errors import DependencyUnavailable
@@ -39,13 +39,14 @@ class ServiceRuntime:
     background: list[asyncio.Task[None]] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Where the service's "today" comes from (no future dates, ages, referral dates): the
-    # real clock. A time-skipped test points it at Temporal's test server clock, so the
-    # services and the workflows live in the same month (workflows/README.md).
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # real clock. Tests fix it (tests/support/clock.py); a time-skipped test points it at
+    # Temporal's test server clock, so the services and the workflows live in the same
+    # month (workflows/README.md).
+    clock: Clock = field(default=real_clock)
 
     def today(self) -> date:
         """The service's current day in the programme's time zone."""
-        return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
+        return local_day(self.clock(), self.settings.timezone)
 
     def on_stop(self, close: Callable[[], Awaitable[None]]) -> None:
         """Release something the handlers hold (an HTTP client) when the service stops."""

@@ -11,10 +11,9 @@ orders a row-per-object ORM loop would dominate the cycle.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +24,7 @@ from services.payments.labels import CONCEPTS
 from services.payments.models import Batch, BatchLine
 from services.payments.repository import cycles as repository
 from services.payments.repository import orders
+from shared.clock import local_day
 from shared.contracts.payments import (
     BatchesBuilt,
     BatchSubmitted,
@@ -35,12 +35,14 @@ from shared.errors import NotFound, ValidationFailed
 from shared.settings import Settings
 
 
-def payment_file(batch: Batch, lines: list[BatchLine], settings: Settings) -> PaymentFile:
-    today = datetime.now(ZoneInfo(settings.timezone)).date()
+def payment_file(
+    batch: Batch, lines: list[BatchLine], settings: Settings, *, now: datetime
+) -> PaymentFile:
+    """The batch as the bank reads it, paid on its month's first day or `now`'s if later."""
     return PaymentFile(
         message_id=batch.message_id,
-        created_at=batch.created_at if batch.created_at.tzinfo else datetime.now(UTC),
-        execution_date=max(today, batch.cycle_period),
+        created_at=batch.created_at if batch.created_at.tzinfo else now,
+        execution_date=max(local_day(now, settings.timezone), batch.cycle_period),
         debtor=Debtor(
             name=settings.payments_debtor_name,
             rut=settings.payments_debtor_rut,
@@ -130,7 +132,7 @@ class CycleService:
         return BatchesBuilt(batch_ids=built, more=more, orders=count, amount=amount)
 
     async def render_batch(
-        self, session: AsyncSession, batch_id: UUID, settings: Settings
+        self, session: AsyncSession, batch_id: UUID, settings: Settings, *, now: datetime
     ) -> Batch:
         """Write the batch's file once; a retry finds it written and keeps it byte for byte."""
         batch = await repository.get_batch(session, batch_id, lock=True)
@@ -138,7 +140,8 @@ class CycleService:
             raise NotFound("Lote no encontrado")
         if batch.content is not None:
             return batch
-        document = payment_file(batch, await repository.batch_lines(session, batch_id), settings)
+        lines = await repository.batch_lines(session, batch_id)
+        document = payment_file(batch, lines, settings, now=now)
         if document.count != batch.count or document.control_sum != batch.control_sum:
             raise ValidationFailed("Los totales de control del lote no cuadran con sus líneas")
         if batch.channel == "presencial":
@@ -155,9 +158,11 @@ class CycleService:
         batch_id: UUID,
         bank: BankAdapter,
         settings: Settings,
+        *,
+        now: datetime,
     ) -> BatchSubmitted:
         async with sessions() as session, session.begin():
-            batch = await self.render_batch(session, batch_id, settings)
+            batch = await self.render_batch(session, batch_id, settings, now=now)
             message_id, file_name, content = batch.message_id, batch.file_name, batch.content
             channel, count, control_sum = batch.channel, batch.count, batch.control_sum
         assert file_name is not None

@@ -90,7 +90,9 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
         )
 
     async def submit(command: SubmitBatch) -> BatchSubmitted:
-        return await cycle_service.submit_batch(runtime.sessions, command.batch_id, bank, settings)
+        return await cycle_service.submit_batch(
+            runtime.sessions, command.batch_id, bank, settings, now=runtime.clock()
+        )
 
     async def poll(command: PollBank) -> CycleProgress:
         await reconciliation_service.poll(

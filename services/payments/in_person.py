@@ -21,12 +21,12 @@ from shared.errors import Conflict, NotFound
 
 
 class InPersonService:
-    async def claim(self, session: AsyncSession, reference: str, *, actor: str) -> Any:
-        """The family collected the payment: the order is paid, as by a settlement.
+    async def claim(self, session: AsyncSession, reference: str, *, actor: str, today: date) -> Any:
+        """The family collected the payment `today`: the order is paid, as by a settlement.
 
         Returns the claimed line (id, order_id, family_id, period, concept, amount).
         """
-        line = await repository.claim(session, reference)
+        line = await repository.claim(session, reference, today)
         if line is None:
             found = await repository.line_by_reference(session, reference)
             if found is None:

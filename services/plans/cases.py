@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,14 +18,17 @@ OthersFact = FamilyCommitted | FamilyAssigned | FamilyMoved | FamilyExited
 
 
 class CaseService:
-    async def open_case(self, session: AsyncSession, command: OpenCase) -> CaseOpened:
+    async def open_case(
+        self, session: AsyncSession, command: OpenCase, *, now: datetime
+    ) -> CaseOpened:
+        """The case file, opened `now` the first time the workflow asks; the same after."""
         case = await repository.get_case(session, command.family_id)
         if case is None:
             case = Case(
                 family_id=command.family_id,
                 comuna=command.comuna,
                 referred_on=command.referred_on,
-                opened_at=datetime.now(UTC),
+                opened_at=now,
             )
             session.add(case)
             await session.flush()

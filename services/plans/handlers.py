@@ -27,7 +27,7 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
             runtime.sessions,
             command,
             CaseOpened,
-            lambda session: case_service.open_case(session, command),
+            lambda session: case_service.open_case(session, command, now=runtime.clock()),
         )
 
     async def sessions_in_month(query: SessionsInMonth) -> SessionsCount:

@@ -62,17 +62,17 @@ class Lifecycles:
         return FamilyLifecycleReport(state=state, timeline=timeline)
 
     async def listing(
-        self, *, phase: str | None, comuna: str | None, overdue: bool, limit: int
+        self, *, phase: str | None, comuna: str | None, overdue: bool, limit: int, now: datetime
     ) -> list[RunningFamily]:
-        """Running family workflows from Temporal's visibility (search attributes)."""
+        """Running family workflows from Temporal's visibility (search attributes); overdue:
+        their next deadline is before `now`."""
         clauses = ['WorkflowType = "FamilyLifecycle"', 'ExecutionStatus = "Running"']
         if phase:
             clauses.append(f'Phase = "{_quoted(phase)}"')
         if comuna:
             clauses.append(f'Comuna = "{_quoted(comuna)}"')
         if overdue:
-            now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-            clauses.append(f'NextDeadline < "{now}"')
+            clauses.append(f'NextDeadline < "{visibility_timestamp(now)}"')
         found: list[RunningFamily] = []
         try:
             async for execution in self.client.list_workflows(" AND ".join(clauses), limit=limit):
@@ -91,21 +91,22 @@ class Lifecycles:
             raise DependencyUnavailable(f"Temporal no respondió: {exc.message}") from exc
         return found
 
-    async def phase_counts(self, *, comuna: str | None) -> Dashboard:
-        """Running families per phase, and how many are past their next deadline."""
+    async def phase_counts(self, *, comuna: str | None, now: datetime) -> Dashboard:
+        """Running families per phase, and how many are past their next deadline at `now`."""
         # Phase is only set by FamilyLifecycle; `CloseTime IS NULL` (running) lets SQLite use
         # each attribute's index instead of walking every running workflow (bench tablero).
         base = "CloseTime IS NULL"
         if comuna:
             base += f' AND Comuna = "{_quoted(comuna)}"'
-        now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         try:
             per_phase = {
                 phase: (await self.client.count_workflows(f'{base} AND Phase = "{phase}"')).count
                 for phase in PHASES
             }
             overdue = (
-                await self.client.count_workflows(f'{base} AND NextDeadline < "{now}"')
+                await self.client.count_workflows(
+                    f'{base} AND NextDeadline < "{visibility_timestamp(now)}"'
+                )
             ).count
         except RPCError as exc:
             raise DependencyUnavailable(f"Temporal no respondió: {exc.message}") from exc
@@ -162,6 +163,11 @@ def _quoted(value: str) -> str:
     return "".join(
         ch for ch in value if ch not in '\\"' and not unicodedata.category(ch).startswith("C")
     )
+
+
+def visibility_timestamp(moment: datetime) -> str:
+    """A visibility datetime literal, to the second, in UTC."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from services.payments.in_person import in_person_service
 from services.payments.labels import LINE_STATES
 from services.payments.schemas import ClaimOut
-from shared.http.deps import Actor, Session
+from shared.http.deps import Actor, Runtime, Session
 
 router = APIRouter(prefix="/v1/in-person-payments", tags=["pago presencial"])
 
@@ -20,8 +20,10 @@ router = APIRouter(prefix="/v1/in-person-payments", tags=["pago presencial"])
         409: {"description": "El pago no está disponible para cobro (cobrado, caducado…)"},
     },
 )
-async def claim(reference: str, db: Session, actor: Actor = "sistema") -> ClaimOut:
-    line = await in_person_service.claim(db, reference, actor=actor)
+async def claim(
+    reference: str, db: Session, runtime: Runtime, actor: Actor = "sistema"
+) -> ClaimOut:
+    line = await in_person_service.claim(db, reference, actor=actor, today=runtime.today())
     return ClaimOut(
         reference=reference,
         status="claimed",

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.payments.models import BatchLine
 
 CLAIM_LINE = text(
-    "UPDATE batch_lines SET status = 'claimed', settled_on = current_date, "
+    "UPDATE batch_lines SET status = 'claimed', settled_on = :today, "
     "updated_at = now() WHERE end_to_end_id = :r AND status = 'available' "
     "RETURNING id, order_id, family_id, period, concept, amount"
 )
@@ -31,10 +31,10 @@ EXPIRE_LINES = text(
 )
 
 
-async def claim(session: AsyncSession, reference: str) -> Any | None:
-    """The available line with this reference, now claimed (id, order_id, family_id,
-    period, concept, amount), or None when there is none available."""
-    return (await session.execute(CLAIM_LINE, {"r": reference})).first()
+async def claim(session: AsyncSession, reference: str, today: date) -> Any | None:
+    """The available line with this reference, now claimed, settled `today` (id,
+    order_id, family_id, period, concept, amount), or None when there is none available."""
+    return (await session.execute(CLAIM_LINE, {"r": reference, "today": today})).first()
 
 
 async def line_by_reference(session: AsyncSession, reference: str) -> BatchLine | None:

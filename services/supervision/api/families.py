@@ -118,7 +118,7 @@ async def list_families(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[RunningFamily]:
     return await _lifecycles(request).listing(
-        phase=phase, comuna=comuna, overdue=overdue, limit=limit
+        phase=phase, comuna=comuna, overdue=overdue, limit=limit, now=request.app.state.clock()
     )
 
 
@@ -126,4 +126,4 @@ async def list_families(
 async def dashboard(
     request: Request, comuna: Annotated[str | None, Query(max_length=80)] = None
 ) -> Dashboard:
-    return await _lifecycles(request).phase_counts(comuna=comuna)
+    return await _lifecycles(request).phase_counts(comuna=comuna, now=request.app.state.clock())

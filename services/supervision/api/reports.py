@@ -55,7 +55,9 @@ def _services(request: Request) -> dict[str, ServiceClient]:
 
 
 def _now(request: Request) -> datetime:
-    return datetime.now(ZoneInfo(request.app.state.settings.timezone))
+    """The app clock's now in the programme's time zone: the report's "produced on"."""
+    now: datetime = request.app.state.clock()
+    return now.astimezone(ZoneInfo(request.app.state.settings.timezone))
 
 
 def _params(**values: Any) -> dict[str, Any]:

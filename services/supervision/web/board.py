@@ -33,12 +33,12 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from services.supervision.clients import PHASES
+from services.supervision.clients import PHASES, visibility_timestamp
 from shared.contracts import search
 from shared.contracts.lifecycle import WORKFLOW_TYPE
 from shared.errors import DependencyUnavailable
@@ -127,7 +127,7 @@ async def unit_board(
             return (await client.count_workflows(" AND ".join(clauses))).count
 
     base = wanted.clauses()
-    due = f'NextDeadline < "{_timestamp(now)}"'
+    due = f'NextDeadline < "{visibility_timestamp(now)}"'
     month_clauses = [f"PlanMonth = {m}" for m in range(1, PLAN_MONTHS)]
     month_clauses.append(f"PlanMonth >= {PLAN_MONTHS}")
     board = UnitBoard(per_phase=Counter(dict.fromkeys(PHASES, 0)))
@@ -182,7 +182,7 @@ async def _oldest_overdue(
     is a minute wide: then its families are taken as they come, all due within it)."""
 
     def before(moment: datetime) -> list[str]:
-        return [*base, f'NextDeadline < "{_timestamp(moment)}"']
+        return [*base, f'NextDeadline < "{visibility_timestamp(moment)}"']
 
     lo: datetime | None = None
     lo_count = 0
@@ -212,8 +212,8 @@ async def _oldest_overdue(
     else:
         window = [
             *base,
-            f'NextDeadline >= "{_timestamp(lo)}"',
-            f'NextDeadline < "{_timestamp(hi)}"',
+            f'NextDeadline >= "{visibility_timestamp(lo)}"',
+            f'NextDeadline < "{visibility_timestamp(hi)}"',
         ]
         older, within = await asyncio.gather(
             _overdue_listed(client, before(lo), OVERDUE_SHOWN),
@@ -264,11 +264,6 @@ async def unit_board_by_listing(client: Client, wanted: BoardFilter, now: dateti
     board.overdue.sort(key=lambda o: o.due)
     del board.overdue[OVERDUE_SHOWN:]
     return board
-
-
-def _timestamp(moment: datetime) -> str:
-    """A visibility datetime literal, to the second, in UTC."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _literal(value: str) -> str:

@@ -7,7 +7,7 @@ session and open abandonment procedures, come from intake's and plans' count end
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Query, Request
@@ -39,7 +39,8 @@ async def unit_dashboard(
     wanted = BoardFilter(comuna=comuna or None, cohort=cohort, professional=profesional or None)
     services: dict[str, ServiceClient] = request.app.state.services
     by_comuna = {"comuna": comuna} if comuna else {}
-    today = datetime.now(SANTIAGO).date()
+    now: datetime = request.app.state.clock()
+    today = now.astimezone(SANTIAGO).date()
     staff_task = asyncio.ensure_future(settled(services["intake"].get("/v1/staff", **by_comuna)))
 
     async def professional_ids() -> list[str]:
@@ -47,9 +48,7 @@ async def unit_dashboard(
         return [] if isinstance(found, DomainError) else [s["id"] for s in _apoyos(found)]
 
     board, staff_result, year, month = await asyncio.gather(
-        settled(
-            unit_board(request.app.state.temporal, wanted, datetime.now(UTC), professional_ids())
-        ),
+        settled(unit_board(request.app.state.temporal, wanted, now, professional_ids())),
         staff_task,
         settled(
             services["intake"].read(

@@ -35,7 +35,8 @@ STEPS = {
 async def payments_page(
     request: Request, mes: Annotated[str, Query(max_length=7)] = ""
 ) -> Response:
-    month = mes.strip() or f"{datetime.now(SANTIAGO):%Y-%m}"
+    now: datetime = request.app.state.clock()
+    month = mes.strip() or f"{now.astimezone(SANTIAGO):%Y-%m}"
     if not MONTH.match(month):
         return error_page(
             request, 422, "Mes no válido", "Indique el mes como AAAA-MM, p. ej. 2025-03."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -36,12 +36,15 @@ async def cases_of(plans: ServiceUnderTest, family_id: object) -> int:
         )
 
 
-async def apply(plans: ServiceUnderTest, command: OpenCase) -> CaseOpened:
+async def apply(
+    plans: ServiceUnderTest, command: OpenCase, now: datetime | None = None
+) -> CaseOpened:
+    opened = now or plans.runtime.clock()
     return await run_once(
         plans.runtime.sessions,
         command,
         CaseOpened,
-        lambda session: case_service.open_case(session, command),
+        lambda session: case_service.open_case(session, command, now=opened),
     )
 
 
@@ -63,6 +66,10 @@ async def test_the_same_key_with_another_request_is_refused(plans: ServiceUnderT
 
 async def test_concurrent_first_requests_apply_once(plans: ServiceUnderTest) -> None:
     command = open_case()
-    answers = await asyncio.gather(*(apply(plans, command) for _ in range(8)))
+    # Each request would open the case at another instant: one answer means one applied.
+    start = plans.runtime.clock()
+    answers = await asyncio.gather(
+        *(apply(plans, command, start + timedelta(seconds=n)) for n in range(8))
+    )
     assert len({answer.opened_at for answer in answers}) == 1
     assert await cases_of(plans, command.family_id) == 1
