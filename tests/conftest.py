@@ -16,6 +16,7 @@ from deploy.local.stack import ALL_PROCESSES, HTTP_SERVICES, LocalStack
 from shared.bus.client import Bus
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
+from tests.support.clock import fixed_clock
 from tests.support.stack import (
     free_port_settings,
     running_app,
@@ -53,7 +54,8 @@ def artifacts_dir() -> Path:
 
 @dataclass
 class ServiceUnderTest:
-    """A service app running in this process against the session's real servers."""
+    """A service app running in this process against the session's real servers, on the
+    tests' fixed clock (tests/support/clock.py)."""
 
     client: httpx.AsyncClient
     runtime: ServiceRuntime
@@ -68,7 +70,9 @@ def it_settings(settings: Settings) -> Settings:
 @asynccontextmanager
 async def _service(app: FastAPI) -> AsyncIterator[ServiceUnderTest]:
     async with running_app(app) as client:
-        yield ServiceUnderTest(client=client, runtime=app.state.runtime)
+        runtime: ServiceRuntime = app.state.runtime
+        runtime.clock = fixed_clock
+        yield ServiceUnderTest(client=client, runtime=runtime)
 
 
 @pytest.fixture(scope="session")

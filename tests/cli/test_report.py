@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,7 @@ from openpyxl import load_workbook
 from deploy.local.stack import LocalStack
 from shared.settings import Settings, child_environment
 from tests.support.data import family_payload
-from tests.support.programme import TODAY, unique_comuna
+from tests.support.programme import unique_comuna
 from tests.support.stack import free_port_settings
 
 FAMILIAS = Path(sys.executable).parent / "familias"
@@ -63,7 +64,10 @@ def test_reports_come_out_as_csv_on_stdout_and_as_files(system: LocalStack, tmp_
         f"{system.settings.service_url('intake')}/v1/families", json=payload, timeout=10
     )
     assert created.status_code == 201, created.text
-    year = str(TODAY.year)
+    # The running system is on the real clock: ask for the year and month intake dated the
+    # referral in, whatever day this runs.
+    referred_on = date.fromisoformat(created.json()["referred_on"])
+    year, month = str(referred_on.year), f"{referred_on:%Y-%m}"
 
     table = familias(
         system.settings, "reporte", "transparencia", "--anio", year, "--comuna", comuna
@@ -92,7 +96,7 @@ def test_reports_come_out_as_csv_on_stdout_and_as_files(system: LocalStack, tmp_
 
     book = tmp_path / "mensual.xlsx"
     monthly = familias(
-        system.settings, "reporte", "mensual", "--mes", f"{TODAY:%Y-%m}", "--comuna", comuna,
+        system.settings, "reporte", "mensual", "--mes", month, "--comuna", comuna,
         "--formato", "xlsx", "--salida", str(book),
     )  # fmt: skip
     assert monthly.returncode == 0, monthly.stderr.decode()
@@ -100,7 +104,7 @@ def test_reports_come_out_as_csv_on_stdout_and_as_files(system: LocalStack, tmp_
     assert ["Contacto y localización", 1] in [list(r) for r in phases.iter_rows(values_only=True)]
 
     shown = familias(
-        system.settings, "reporte", "mensual", "--mes", f"{TODAY:%Y-%m}", "--comuna", comuna,
+        system.settings, "reporte", "mensual", "--mes", month, "--comuna", comuna,
         "--formato", "tabla",
     )  # fmt: skip
     assert shown.returncode == 0, shown.stderr.decode()

@@ -1,5 +1,5 @@
-"""A payments service of its own for a test (own database and bus prefix), and the monthly
-entitlement command as the family workflow sends it."""
+"""A payments service of its own for a test (own database and bus prefix, the tests' fixed
+clock), and the monthly entitlement command as the family workflow sends it."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from shared.contracts import subjects
 from shared.contracts.payments import EntitlementRegistered, RegisterEntitlement
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
+from tests.support.clock import fixed_clock
 from tests.support.stack import running_app
 
 
@@ -38,9 +39,11 @@ async def isolated_payments(base: Settings, **overrides: Any) -> AsyncIterator[I
     )
     app = create_app(settings)
     async with running_app(app) as client:
+        runtime: ServiceRuntime = app.state.runtime
+        runtime.clock = fixed_clock
         bus = await Bus.connect(settings, name=f"test-payments-{tag}")
         try:
-            yield IsolatedPayments(settings, client, app.state.runtime, bus, tag)
+            yield IsolatedPayments(settings, client, runtime, bus, tag)
         finally:
             await bus.close()
 

@@ -1,16 +1,16 @@
 """Known programme data built through the services' own APIs, for tests that count it.
 
 Each test passes its own comuna (`unique_comuna()`), so the counts it reads back are exact
-whatever else the session's databases hold.
+whatever else the session's databases hold. Facts are dated from the services' fixed today
+(tests/support/clock.py) unless a test says otherwise.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -19,10 +19,10 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.intake import CloseFamily, ExitCause, FamilyClosed, FamilyCommitted
 from shared.contracts.lifecycle import FamilyExited
 from shared.contracts.plans import CaseOpened, OpenCase
+from tests.support.clock import TODAY
 from tests.support.data import family_payload
 from tests.support.waiting import eventually
 
-TODAY = datetime.now(ZoneInfo("America/Santiago")).date()  # the services' today
 AFI = {"X-Familias-Usuario": "afi.estadisticas"}
 INDICATORS = ["inscripcion_salud", "controles_al_dia", "asistencia_escolar",
               "nivelacion_estudios", "empleo", "cotizacion", "ingresos_autonomos",

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -19,9 +18,9 @@ from shared.contracts.intake import (
 )
 from shared.errors import IllegalTransition, NotFound
 from tests.conftest import ServiceUnderTest
+from tests.support.clock import TODAY
 from tests.support.data import family_payload
 
-TODAY = datetime.now(ZoneInfo("America/Santiago")).date()  # the service's today
 HEADERS = {"X-Familias-Usuario": "afi.carolina"}
 
 

@@ -1,4 +1,7 @@
-"""Intake's counts for reports equal the facts they were built from, and hold no person."""
+"""Intake's counts for reports equal the facts they were built from, and hold no person.
+
+The service's today is the tests' fixed day, Wednesday 17 June 2026 (tests/support/clock.py).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ from typing import Any
 
 from shared.bus.client import Bus
 from tests.conftest import ServiceUnderTest
+from tests.support.clock import TODAY
 from tests.support.programme import (
-    TODAY,
     IntakeFamily,
     close,
     commit,
@@ -22,7 +25,7 @@ from tests.support.programme import (
 async def build(intake: ServiceUnderTest, bus: Bus, comuna: str) -> dict[str, IntakeFamily]:
     """Seven families, one per path through the procedure (DOMAIN.md §2)."""
     http = intake.client
-    last_year = date(TODAY.year - 1, 3, 10)
+    last_year = date(2025, 3, 10)
     families = {
         "referred": await refer(http, comuna, members=2),
         "unlocated": await refer(http, comuna, members=3),
@@ -30,6 +33,7 @@ async def build(intake: ServiceUnderTest, bus: Bus, comuna: str) -> dict[str, In
         "committed": await refer(http, comuna, members=4),
         "resigns": await refer(http, comuna, members=2),
         "last_year": await refer(http, comuna, members=3, on=last_year),
+        # 3 May 2026: this year, last month, past the 30-day contact deadline.
         "late_contact": await refer(http, comuna, members=2, on=TODAY - timedelta(days=45)),
     }
     await contact(http, families["unlocated"], channel="telefono", located=False)
@@ -65,15 +69,12 @@ async def test_a_year_counts_each_stage_coverage_contacts_and_exits(
 ) -> None:
     comuna = unique_comuna("Estadística")
     families = await build(intake, it_bus, comuna)
-    late_this_year = families["late_contact"].referred_on.year == TODAY.year
 
-    response = await intake.client.get(
-        "/v1/statistics", params={"year": TODAY.year, "comuna": comuna}
-    )
+    response = await intake.client.get("/v1/statistics", params={"year": 2026, "comuna": comuna})
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["stages"] == {
-        "referred": 5 + late_this_year,
+        "referred": 6,  # five today and the late one in May; not last year's
         "located": 3,
         "invited": 3,
         "accepted": 2,
@@ -100,9 +101,9 @@ async def test_a_year_counts_each_stage_coverage_contacts_and_exits(
     assert_no_person(answer, families)
 
     previous = (
-        await intake.client.get("/v1/statistics", params={"year": TODAY.year - 1, "comuna": comuna})
+        await intake.client.get("/v1/statistics", params={"year": 2025, "comuna": comuna})
     ).json()
-    assert previous["stages"]["referred"] == 1 + (not late_this_year)
+    assert previous["stages"]["referred"] == 1
     assert previous["stages"]["committed"] == 1
     assert previous["coverage"] == {"families": 1, "persons": 3}
     assert sum(previous["exits"].values()) == 0
@@ -119,11 +120,8 @@ async def test_a_month_counts_families_per_phase_entries_exits_and_overdue_conta
     await contact(intake.client, accepted)
     await invite(intake.client, accepted)
     families |= {"located": located, "accepted": accepted}
-    month = f"{TODAY:%Y-%m}"
-    late_this_month = families["late_contact"].referred_on >= TODAY.replace(day=1)
-
     response = await intake.client.get(
-        "/v1/statistics/monthly", params={"month": month, "comuna": comuna}
+        "/v1/statistics/monthly", params={"month": "2026-06", "comuna": comuna}
     )
     assert response.status_code == 200, response.text
     answer = response.json()
@@ -133,7 +131,8 @@ async def test_a_month_counts_families_per_phase_entries_exits_and_overdue_conta
         "commitment": 1,
         "committed": 2,
     }
-    assert answer["entries"] == {"referred": 7 + late_this_month, "committed": 2}
+    # Referred in June: the five of build() and two more today; the late one came in May.
+    assert answer["entries"] == {"referred": 7, "committed": 2}
     assert answer["exits"]["renuncia"] == 1
     assert answer["exits"]["no_localizada"] == 1
     assert answer["exits"]["rechaza"] == 1

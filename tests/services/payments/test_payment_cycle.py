@@ -44,6 +44,7 @@ from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.temporal import connect_temporal
 from tests.support.bank import bank_simulator, set_faults
+from tests.support.clock import TODAY
 from tests.support.payments import isolated_payments, register_month
 from tests.support.waiting import eventually
 from workflows.payment_cycle.activities import PaymentCycleActivities
@@ -227,6 +228,10 @@ async def test_a_cycle_pays_each_order_once_retries_rejects_and_expires_in_perso
         )
         claimed = await env.http.post(f"/v1/in-person-payments/{available[0][0]}/claim")
         assert claimed.status_code == 200, claimed.text
+        settled_on = await env.sql(
+            "SELECT settled_on FROM batch_lines WHERE end_to_end_id = :r", r=available[0][0]
+        )
+        assert settled_on[0][0] == TODAY  # collected the day the service learns it
         again = await env.http.post(f"/v1/in-person-payments/{available[0][0]}/claim")
         assert again.status_code == 409
         assert "cobrada" in again.json()["detail"]

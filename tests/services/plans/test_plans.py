@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,9 +13,9 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.intake import FamilyAssigned, FamilyCommitted
 from shared.contracts.plans import CaseOpened, OpenCase, SessionsCount, SessionsInMonth
 from tests.conftest import ServiceUnderTest
+from tests.support.clock import TODAY
 from tests.support.waiting import eventually
 
-TODAY = datetime.now(ZoneInfo("America/Santiago")).date()
 AFI = {"X-Familias-Usuario": "afi.camila"}
 LEVELS_ALL = ["inscripcion_salud", "controles_al_dia", "asistencia_escolar",
               "nivelacion_estudios", "empleo", "cotizacion", "ingresos_autonomos",

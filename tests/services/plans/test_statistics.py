@@ -1,4 +1,7 @@
-"""Plans' counts for reports equal the facts they were built from, and hold no person."""
+"""Plans' counts for reports equal the facts they were built from, and hold no person.
+
+The service's today is the tests' fixed day, Wednesday 17 June 2026 (tests/support/clock.py).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ from uuid import UUID
 
 from shared.bus.client import Bus
 from tests.conftest import ServiceUnderTest
+from tests.support.clock import TODAY
 from tests.support.programme import (
-    TODAY,
     abandonment,
     diagnose,
     hold_session,
@@ -18,13 +21,13 @@ from tests.support.programme import (
     unique_comuna,
 )
 
-BEFORE_THIS_MONTH = TODAY.replace(day=1) - timedelta(days=1)
+BEFORE_THIS_MONTH = date(2026, 5, 31)  # the last day of the month before TODAY's
 
 
 async def build(plans: ServiceUnderTest, bus: Bus, comuna: str) -> dict[str, UUID]:
     """Four committed families: in accompaniment, late diagnosis, abandonment open and closed."""
     http = plans.client
-    committed = TODAY - timedelta(days=40)
+    committed = TODAY - timedelta(days=40)  # 8 May: diagnosis overdue (30 days)
     cases = {
         name: await open_case(http, bus, comuna, committed=committed)
         for name in ("accompanied", "late_diagnosis", "warned", "reinstated")
@@ -65,16 +68,13 @@ async def test_a_year_counts_diagnoses_plans_sessions_by_kind_and_abandonment(
 ) -> None:
     comuna = unique_comuna("Planes")
     await build(plans, it_bus, comuna)
-    signed_dates = [BEFORE_THIS_MONTH, TODAY, BEFORE_THIS_MONTH]
 
-    response = await plans.client.get(
-        "/v1/statistics", params={"year": TODAY.year, "comuna": comuna}
-    )
+    response = await plans.client.get("/v1/statistics", params={"year": 2026, "comuna": comuna})
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["stages"] == {
         "diagnosed": 3,
-        "plan_signed": sum(1 for d in signed_dates if d.year == TODAY.year),
+        "plan_signed": 3,  # two on 31 May, one today: all in 2026
         "in_accompaniment": 3,
         "evaluated": 0,
     }
@@ -99,7 +99,7 @@ async def test_a_year_counts_diagnoses_plans_sessions_by_kind_and_abandonment(
     assert "Conversamos" not in str(answer)  # notes never leave the service
 
     other_comuna = await plans.client.get(
-        "/v1/statistics", params={"year": TODAY.year, "comuna": unique_comuna()}
+        "/v1/statistics", params={"year": 2026, "comuna": unique_comuna()}
     )
     assert sum(s["sessions"] for s in other_comuna.json()["sessions"]) == 0
 
@@ -109,10 +109,10 @@ async def test_a_month_counts_phases_sessions_against_expected_and_overdue(
 ) -> None:
     comuna = unique_comuna("Planes mes")
     await build(plans, it_bus, comuna)
-    await open_case(plans.client, it_bus, comuna, committed=TODAY - timedelta(days=3))
+    await open_case(plans.client, it_bus, comuna, committed=TODAY - timedelta(days=3))  # 14 June
 
     response = await plans.client.get(
-        "/v1/statistics/monthly", params={"month": f"{TODAY:%Y-%m}", "comuna": comuna}
+        "/v1/statistics/monthly", params={"month": "2026-06", "comuna": comuna}
     )
     assert response.status_code == 200, response.text
     answer = response.json()
@@ -135,15 +135,14 @@ async def test_a_month_counts_phases_sessions_against_expected_and_overdue(
         "plan_deadline_days": 30,
     }
 
-    previous = date(TODAY.year, TODAY.month, 1) - timedelta(days=1)
     earlier = (
         await plans.client.get(
-            "/v1/statistics/monthly", params={"month": f"{previous:%Y-%m}", "comuna": comuna}
+            "/v1/statistics/monthly", params={"month": "2026-05", "comuna": comuna}
         )
     ).json()
-    recent_then = TODAY - timedelta(days=3) <= previous
-    # Then nobody was diagnosed yet, but two plans were already signed.
-    assert earlier["by_phase"] == {"diagnosis": 2 + recent_then, "plan": 0,
+    # At the end of May nobody was diagnosed yet, but two plans were already signed; the
+    # family committed on 14 June was not there yet.
+    assert earlier["by_phase"] == {"diagnosis": 2, "plan": 0,
                                    "accompaniment": 2, "evaluation": 0}  # fmt: skip
     assert earlier["plans_signed"] == 2
     assert earlier["overdue"]["open_abandonment"] == 0

@@ -2,7 +2,8 @@
 
 A small known set of running FamilyLifecycle executions, in a comuna of their own, started
 with the search attributes the workflow upserts on a task queue no worker polls (they
-stay running exactly as they were started), then terminated.
+stay running exactly as they were started), then terminated. Deadlines are set around the
+tests' fixed instant, and the board is read as of that instant.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from shared.contracts import search
 from shared.contracts.lifecycle import WORKFLOW_TYPE, family_workflow_id
 from shared.settings import Settings
 from shared.temporal import connect_temporal
+from tests.support.clock import NOW
 from tests.support.waiting import eventually
 
 PHASES = ("contacto", "diagnostico", "plan", "acompanamiento", "evaluacion")
@@ -34,7 +36,6 @@ async def families(settings: Settings) -> AsyncIterator[tuple[Client, str, list[
     client = await connect_temporal(settings)
     comuna = f"Tablero {uuid.uuid4().hex[:8]}"
     professionals = [f"afi-{uuid.uuid4().hex[:6]}", f"afi-{uuid.uuid4().hex[:6]}"]
-    now = datetime.now(UTC)
     handles = []
     for n in range(22):
         pairs: list[SearchAttributePair[Any]] = [
@@ -48,9 +49,9 @@ async def families(settings: Settings) -> AsyncIterator[tuple[Client, str, list[
         if n % 4:
             pairs.append(SearchAttributePair(search.APOYO_FAMILIAR, professionals[n % 2]))
         if n < 12:  # overdue, each by a different number of days (the oldest first shown)
-            pairs.append(SearchAttributePair(search.NEXT_DEADLINE, now - timedelta(days=n * 7 + 1)))
+            pairs.append(SearchAttributePair(search.NEXT_DEADLINE, NOW - timedelta(days=n * 7 + 1)))
         elif n < 18:
-            pairs.append(SearchAttributePair(search.NEXT_DEADLINE, now + timedelta(days=n)))
+            pairs.append(SearchAttributePair(search.NEXT_DEADLINE, NOW + timedelta(days=n)))
         handles.append(
             await client.start_workflow(
                 WORKFLOW_TYPE,
@@ -72,12 +73,11 @@ async def test_the_counts_give_the_listings_numbers(
     # Few shown, so the oldest overdue are found by narrowing the deadline window.
     monkeypatch.setattr(board, "OVERDUE_SHOWN", 3)
     monkeypatch.setattr(board, "OVERDUE_LISTED", 4)
-    now = datetime.now(UTC)
     wanted = BoardFilter(comuna=comuna)
     listed = await eventually(
-        lambda: unit_board_by_listing(client, wanted, now), until=lambda b: b.total == 22
+        lambda: unit_board_by_listing(client, wanted, NOW), until=lambda b: b.total == 22
     )
-    counted = await unit_board(client, wanted, now, professionals)
+    counted = await unit_board(client, wanted, NOW, professionals)
     assert counted.total == listed.total == 22
     assert counted.per_phase == listed.per_phase
     assert counted.per_phase["derivacion"] == 1
@@ -95,8 +95,8 @@ async def test_the_counts_give_the_listings_numbers(
         BoardFilter(comuna=comuna, cohort=2025),
         BoardFilter(comuna=comuna, professional=professionals[1]),
     ):
-        listed = await unit_board_by_listing(client, narrower, now)
-        counted = await unit_board(client, narrower, now, professionals)
+        listed = await unit_board_by_listing(client, narrower, NOW)
+        counted = await unit_board(client, narrower, NOW, professionals)
         assert counted.total == listed.total > 0
         assert counted.per_phase == listed.per_phase
         assert counted.per_month == listed.per_month

@@ -1,5 +1,9 @@
 """The transparency and monthly reports: their numbers are the data they were built from,
-and no RUT or name of that data appears in any format (PDF, XLSX, CSV, JSON)."""
+and no RUT or name of that data appears in any format (PDF, XLSX, CSV, JSON).
+
+Intake, plans and supervision live on the tests' fixed day, Wednesday 17 June 2026
+(tests/support/clock.py).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import re
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -38,10 +42,10 @@ from shared.contracts.statistics import (
 from shared.http.problems import install_problem_handlers
 from shared.settings import Settings
 from tests.conftest import ServiceUnderTest
+from tests.support.clock import TODAY, fixed_clock
 from tests.support.data import random_rut
 from tests.support.programme import (
     AFI,
-    TODAY,
     IntakeFamily,
     abandonment,
     close,
@@ -57,7 +61,7 @@ from tests.support.programme import (
     unique_comuna,
 )
 
-BEFORE_THIS_MONTH = TODAY.replace(day=1) - timedelta(days=1)
+BEFORE_THIS_MONTH = date(2026, 5, 31)  # the last day of the month before TODAY's
 STAFF_NAMES = ["Rosa Elvira Valdés", "Pedro Soto Lagos", "Lucía Rojas Pino", "Marta Díaz Vera"]
 
 
@@ -87,6 +91,7 @@ async def supervision(
     install_problem_handlers(app)
     app.include_router(reports_router)
     app.state.settings = it_settings
+    app.state.clock = fixed_clock
     app.state.services = {
         "intake": ServiceClient("", intake.client),
         "plans": ServiceClient("", plans.client),
@@ -109,7 +114,11 @@ async def add_staff(intake: ServiceUnderTest, comuna: str) -> list[str]:
 
 
 async def build(intake: ServiceUnderTest, plans: ServiceUnderTest, bus: Bus) -> Built:
-    """Four families: referred only; accompanied; abandoned after the procedure; declined."""
+    """Four families: referred only; accompanied; abandoned after the procedure; declined.
+
+    The accompanied family's facts are 60 to 40 days old (18 April to 8 May 2026), its plan
+    signed on 31 May; everything else happens today.
+    """
     comuna = unique_comuna("Informe")
     staff_runs = await add_staff(intake, comuna)
     http = intake.client
@@ -150,10 +159,6 @@ async def build(intake: ServiceUnderTest, plans: ServiceUnderTest, bus: Bus) -> 
     await close(bus, abandoned, "abandono")
     await exit_case(plans.client, bus, abandoned_id, "abandono")
     return Built(comuna=comuna, families=families, staff_runs=staff_runs)
-
-
-def this_year(days_ago: int) -> int:
-    return int((TODAY - timedelta(days=days_ago)).year == TODAY.year)
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -198,20 +203,20 @@ async def test_the_transparency_report_counts_what_was_recorded_in_every_format(
     intake: ServiceUnderTest, plans: ServiceUnderTest, it_bus: Bus, supervision: httpx.AsyncClient
 ) -> None:
     built = await build(intake, plans, it_bus)
-    params = {"year": TODAY.year, "comuna": built.comuna}
+    params = {"year": 2026, "comuna": built.comuna}
     answer = await supervision.get("/v1/reports/transparency", params=params | {"format": "json"})
     assert answer.status_code == 200, answer.text
     tables = {t["sheet"]: t["rows"] for t in answer.json()["tables"]}
-    # The accompanied family's facts are 60 to 40 days old: this year, except in January.
+    # Every fact of the four families is dated in 2026 (the accompanied one's since April).
     assert dict(tables["Etapas"]) == {
-        "Derivadas por el Ministerio (nómina de derivación)": 3 + this_year(60),
-        "Localizadas": 2 + this_year(50),
-        "Invitadas al programa": 2 + this_year(45),
-        "Aceptan la invitación": 1 + this_year(45),
+        "Derivadas por el Ministerio (nómina de derivación)": 4,
+        "Localizadas": 3,
+        "Invitadas al programa": 3,
+        "Aceptan la invitación": 2,
         "Rechazan la invitación": 1,
-        "Firman la carta de compromiso": 1 + this_year(40),
+        "Firman la carta de compromiso": 2,
         "Con diagnóstico Eje completado": 1,
-        "Con plan de intervención firmado": int(BEFORE_THIS_MONTH.year == TODAY.year),
+        "Con plan de intervención firmado": 1,
         "En acompañamiento durante el año": 1,
         "Con evaluación final": 0,
         "Egresadas": 2,
@@ -250,7 +255,7 @@ async def test_the_transparency_report_counts_what_was_recorded_in_every_format(
     pdf = await supervision.get("/v1/reports/transparency", params=params | {"format": "pdf"})
     assert pdf.status_code == 200, pdf.text
     assert pdf.headers["content-type"] == "application/pdf"
-    stem = f"informe-transparencia-{TODAY.year}-{file_stem(built.comuna)}"
+    stem = f"informe-transparencia-2026-{file_stem(built.comuna)}"
     assert pdf.headers["content-disposition"] == f'attachment; filename="{stem}.pdf"'
     text = pdf_text(pdf.content)
     assert "Informe de transparencia" in text
@@ -289,14 +294,12 @@ async def test_the_monthly_report_shows_phases_sessions_entries_exits_and_overdu
     intake: ServiceUnderTest, plans: ServiceUnderTest, it_bus: Bus, supervision: httpx.AsyncClient
 ) -> None:
     built = await build(intake, plans, it_bus)
-    params = {"month": f"{TODAY:%Y-%m}", "comuna": built.comuna}
+    params = {"month": "2026-06", "comuna": built.comuna}
 
     answer = await supervision.get("/v1/reports/monthly", params=params | {"format": "json"})
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    meses = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-             "septiembre", "octubre", "noviembre", "diciembre"]  # fmt: skip
-    assert body["period"] == f"{meses[TODAY.month - 1].capitalize()} de {TODAY.year}"
+    assert body["period"] == "Junio de 2026"
     tables = {t["sheet"]: dict((r[0], r[1]) for r in t["rows"]) for t in body["tables"]}
     assert tables["Fases"] == {
         "Contacto y localización": 1,
@@ -329,7 +332,7 @@ async def test_the_monthly_report_shows_phases_sessions_entries_exits_and_overdu
     pdf = await supervision.get("/v1/reports/monthly", params=params | {"format": "pdf"})
     assert pdf.status_code == 200
     assert pdf.headers["content-disposition"].startswith(
-        f'attachment; filename="informe-mensual-{TODAY:%Y-%m}-'
+        'attachment; filename="informe-mensual-2026-06-'
     )
     assert "Informe mensual de gestión" in pdf_text(pdf.content)
     assert_nothing_personal(pdf_text(pdf.content), built)
