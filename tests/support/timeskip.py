@@ -2,9 +2,10 @@
 
 Services (real HTTP on free ports), their outbox relays, the bridge and a worker run as
 asyncio tasks beside the test; PostgreSQL and NATS are the session's. The services' clock
-(`ServiceRuntime.clock`) follows the test server's clock, so when the test skips a month
-the services' "today" moves with the workflows' (see workflows/README.md, "Time-skipped
-runs"). The `familias` CLI runs as a real subprocess against these services.
+(`ServiceRuntime.clock`, and supervision's) follows the test server's clock, so when the
+test skips a month the services' "today" moves with the workflows' (see
+workflows/README.md, "Time-skipped runs"). The `familias` CLI runs as a real subprocess
+against these services.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import contextlib
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -57,6 +58,29 @@ class SkippedClock:
 
     async def follow(self, env: WorkflowEnvironment) -> None:
         self.offset = await env.get_current_time() - datetime.now(UTC)
+
+    async def skip(self, env: WorkflowEnvironment, duration: timedelta) -> None:
+        """Skip the test server's clock by `duration` (timers fire on the way); follow it."""
+        await env.sleep(duration)
+        await self.follow(env)
+
+
+@asynccontextmanager
+async def services_following(
+    env: WorkflowEnvironment, runtimes: Sequence[ServiceRuntime]
+) -> AsyncIterator[SkippedClock]:
+    """The services' clocks follow the test server's (re-measured with `follow`/`skip`)
+    until the block ends; then each gets back the clock it had."""
+    clock = SkippedClock()
+    await clock.follow(env)
+    before = [runtime.clock for runtime in runtimes]
+    for runtime in runtimes:
+        runtime.clock = clock.now
+    try:
+        yield clock
+    finally:
+        for runtime, previous in zip(runtimes, before, strict=True):
+            runtime.clock = previous
 
 
 @dataclass
@@ -126,8 +150,6 @@ async def time_skipped_system(base: Settings, data_dir: Path) -> AsyncIterator[T
     from services.supervision.main import create_app as supervision_app
 
     env = await time_skipping_environment()
-    clock = SkippedClock()
-    await clock.follow(env)
     ports = free_ports(5)
     settings = base.model_copy(
         update={
@@ -158,11 +180,11 @@ async def time_skipped_system(base: Settings, data_dir: Path) -> AsyncIterator[T
                 )
                 for name, make in makers.items()
             ]
-            for app in apps:
-                runtime: ServiceRuntime = app.state.runtime
-                runtime.clock = clock.now
+            clock = await stack.enter_async_context(
+                services_following(env, [app.state.runtime for app in apps])
+            )
             await stack.enter_async_context(
-                _serving(supervision_app(settings), settings.supervision_port)
+                _serving(supervision_app(settings, clock=clock.now), settings.supervision_port)
             )
             bus = await Bus.connect(settings, name="ts-worker")
             stack.push_async_callback(bus.close)

@@ -1,7 +1,9 @@
 """FamilyLifecycle paths on the time-skipping server, with real NATS, PostgreSQL, services.
 
 Facts arrive as the bridge delivers them (the `evento` signal with real envelopes); months
-pass with the test server's skipped time. Each path ends where DOMAIN.md §2 says it does.
+pass with the test server's skipped time, and the session's services follow that clock
+while these paths run (on the tests' fixed clock before and after). Each path ends where
+DOMAIN.md §2 says it does.
 The same paths and more, with the services stood in, run in seconds in `test_phases.py`;
 these check that the real services answer the workflow's commands, and record the
 histories the replay suite keeps.
@@ -52,6 +54,7 @@ from shared.contracts.plans import (
 )
 from tests.conftest import ServiceUnderTest
 from tests.support.data import family_payload
+from tests.support.timeskip import SkippedClock, services_following
 from tests.support.waiting import eventually
 from workflows.worker import WORKFLOWS, activities_for, workflow_runner
 
@@ -71,6 +74,20 @@ async def keep_history(family: Family, name: str) -> None:
     history = await family.latest.fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     (HISTORIES / f"{name}.json").write_text(history.to_json())
+
+
+@pytest.fixture(scope="module")
+async def clock(
+    time_skipping: WorkflowEnvironment,
+    intake: ServiceUnderTest,
+    plans: ServiceUnderTest,
+    payments: ServiceUnderTest,
+) -> AsyncIterator[SkippedClock]:
+    """Intake, plans and payments date what they record by the test server's clock here, so
+    they live in the workflows' month; the fixed clock is theirs again afterwards."""
+    runtimes = [intake.runtime, plans.runtime, payments.runtime]
+    async with services_following(time_skipping, runtimes) as following:
+        yield following
 
 
 @pytest.fixture(scope="module")
@@ -106,13 +123,20 @@ class Family:
 
     @classmethod
     async def referred(
-        cls, env: WorkflowEnvironment, task_queue: str, intake: ServiceUnderTest, **policy: int
+        cls,
+        env: WorkflowEnvironment,
+        clock: SkippedClock,
+        task_queue: str,
+        intake: ServiceUnderTest,
+        **policy: int,
     ) -> Family:
+        await clock.follow(env)  # intake dates the referral: the test server's today
         created = await intake.client.post("/v1/families", json=family_payload())
         assert created.status_code == 201, created.text
         body = created.json()
         family_id = uuid.UUID(body["id"])
-        referred_on = await today(env)
+        referred_on = date.fromisoformat(body["referred_on"])
+        assert referred_on == await today(env)  # intake lives in the workflows' day
         event = Envelope.wrap(
             FamilyReferred(
                 family_id=family_id,
@@ -203,14 +227,15 @@ class Family:
 
 async def test_a_family_completes_its_24_months(
     time_skipping: WorkflowEnvironment,
+    clock: SkippedClock,
     worker: str,
     intake: ServiceUnderTest,
     payments: ServiceUnderTest,
 ) -> None:
-    family = await Family.referred(time_skipping, worker, intake, months_without_session=36)
+    family = await Family.referred(time_skipping, clock, worker, intake, months_without_session=36)
     await family.to_accompaniment()
     started = time.perf_counter()
-    await time_skipping.sleep(timedelta(days=26 * 31))
+    await clock.skip(time_skipping, timedelta(days=26 * 31))
     state = await family.wait_phase("evaluacion")
     elapsed = time.perf_counter() - started
     assert state.plan_month == 24
@@ -243,9 +268,9 @@ async def test_a_family_completes_its_24_months(
 
 
 async def test_an_unlocated_family_exits_when_the_contact_deadline_passes(
-    time_skipping: WorkflowEnvironment, worker: str, intake: ServiceUnderTest
+    time_skipping: WorkflowEnvironment, clock: SkippedClock, worker: str, intake: ServiceUnderTest
 ) -> None:
-    family = await Family.referred(time_skipping, worker, intake, contact_deadline_days=10)
+    family = await Family.referred(time_skipping, clock, worker, intake, contact_deadline_days=10)
     await family.send(
         FamilyContacted(
             family_id=family.family_id,
@@ -255,15 +280,15 @@ async def test_an_unlocated_family_exits_when_the_contact_deadline_passes(
             located=False,
         )
     )
-    await time_skipping.sleep(timedelta(days=11))
+    await clock.skip(time_skipping, timedelta(days=11))
     assert await family.latest.result() == "no_localizada"
     assert "contacto" in await family.kinds()
 
 
 async def test_a_family_that_declines_exits_as_rechaza(
-    time_skipping: WorkflowEnvironment, worker: str, intake: ServiceUnderTest
+    time_skipping: WorkflowEnvironment, clock: SkippedClock, worker: str, intake: ServiceUnderTest
 ) -> None:
-    family = await Family.referred(time_skipping, worker, intake)
+    family = await Family.referred(time_skipping, clock, worker, intake)
     day = await today(time_skipping)
     fid = family.family_id
     # Out of order: the invitation arrives before the contact that located the family.
@@ -279,9 +304,9 @@ async def test_a_family_that_declines_exits_as_rechaza(
 
 
 async def test_a_late_diagnosis_is_reminded_then_escalated(
-    time_skipping: WorkflowEnvironment, worker: str, intake: ServiceUnderTest
+    time_skipping: WorkflowEnvironment, clock: SkippedClock, worker: str, intake: ServiceUnderTest
 ) -> None:
-    family = await Family.referred(time_skipping, worker, intake)
+    family = await Family.referred(time_skipping, clock, worker, intake)
     day = await today(time_skipping)
     fid = family.family_id
     await family.send(
@@ -299,10 +324,10 @@ async def test_a_late_diagnosis_is_reminded_then_escalated(
         )
     )
     await family.wait_phase("diagnostico")
-    await time_skipping.sleep(timedelta(days=31))
+    await clock.skip(time_skipping, timedelta(days=31))
     kinds = await eventually(family.kinds, until=lambda k: "recordatorio" in k)
     assert "escalamiento" not in kinds
-    await time_skipping.sleep(timedelta(days=8))
+    await clock.skip(time_skipping, timedelta(days=8))
     await eventually(family.kinds, until=lambda k: "escalamiento" in k)
     state = await family.state()
     assert "diagnostico" in state.pending_tasks
@@ -310,15 +335,15 @@ async def test_a_late_diagnosis_is_reminded_then_escalated(
 
 
 async def test_abandonment_opened_then_confirmed_by_the_unit_head(
-    time_skipping: WorkflowEnvironment, worker: str, intake: ServiceUnderTest
+    time_skipping: WorkflowEnvironment, clock: SkippedClock, worker: str, intake: ServiceUnderTest
 ) -> None:
-    family = await Family.referred(time_skipping, worker, intake)
+    family = await Family.referred(time_skipping, clock, worker, intake)
     await family.to_accompaniment()
     with pytest.raises(WorkflowUpdateFailedError):  # no procedure open yet
         await family.latest.execute_update(
             "decidir_abandono", AbandonmentDecision(confirmar=True, motivo="x" * 5, usuario="jefa")
         )
-    await time_skipping.sleep(timedelta(days=4 * 31))  # months 1 and 2 without sessions
+    await clock.skip(time_skipping, timedelta(days=4 * 31))  # months 1 and 2 without sessions
     state = await eventually(family.state, until=lambda s: s.pending_tasks != [])
     assert state.waiting_for == "visita domiciliaria por abandono"
     await family.send(
@@ -345,13 +370,14 @@ async def test_abandonment_opened_then_confirmed_by_the_unit_head(
 
 async def test_abandonment_reinstated_keeps_the_months_counted(
     time_skipping: WorkflowEnvironment,
+    clock: SkippedClock,
     worker: str,
     intake: ServiceUnderTest,
     payments: ServiceUnderTest,
 ) -> None:
-    family = await Family.referred(time_skipping, worker, intake)
+    family = await Family.referred(time_skipping, clock, worker, intake)
     await family.to_accompaniment()
-    await time_skipping.sleep(timedelta(days=4 * 31))
+    await clock.skip(time_skipping, timedelta(days=4 * 31))
     await eventually(family.state, until=lambda s: s.pending_tasks != [])
     month_before = (await family.state()).plan_month
 
@@ -383,9 +409,9 @@ async def test_abandonment_reinstated_keeps_the_months_counted(
 
 
 async def test_resignation_and_date_correction_through_updates(
-    time_skipping: WorkflowEnvironment, worker: str, intake: ServiceUnderTest
+    time_skipping: WorkflowEnvironment, clock: SkippedClock, worker: str, intake: ServiceUnderTest
 ) -> None:
-    family = await Family.referred(time_skipping, worker, intake)
+    family = await Family.referred(time_skipping, clock, worker, intake)
     day = await today(time_skipping)
     fid = family.family_id
     await family.send(
