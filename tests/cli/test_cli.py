@@ -124,11 +124,13 @@ async def test_nomina_importar_starts_one_lifecycle_per_family_and_a_second_run_
 
     assert await eventually(phases, until=lambda p: p == ["contacto"] * 5, timeout=60)
 
-    shown = familias(system.settings, "familia", "ver", "13.987.654-7", "--json")
+    # Found by the son's RUN. Father and son are adults whatever day this runs (the system
+    # is on the real clock), so the rule's answer never changes: the man head of household.
+    shown = familias(system.settings, "familia", "ver", "11.222.333-9", "--json")
     report = json.loads(shown.stdout)
-    assert report["family_code"] == "CON-2026-0002"
-    assert report["representative"]["run"] == "139876547"
-    assert report["representative"]["reason"] == "madre"
+    assert report["family_code"] == "CON-2026-0003"
+    assert report["representative"]["run"] == "98765433"
+    assert report["representative"]["reason"] == "hombre_jefe"
 
     second = familias(system.settings, *args)
     assert second.returncode == 0

@@ -30,11 +30,14 @@ async def test_the_cli_runs_the_months_cycle_and_the_family_sees_its_payment(
     payments = httpx.AsyncClient(base_url=settings.service_url("payments"), timeout=10)
     supervision = httpx.AsyncClient(base_url=settings.service_url("supervision"), timeout=10)
     comuna = unique_comuna("Pagos")
-    family, closed = await refer(intake, comuna), await refer(intake, comuna)
+    # The running system is on the real clock: each fact is dated the day intake dated the
+    # referral, whatever day this runs.
+    family = await refer(intake, comuna, on=None)
+    closed = await refer(intake, comuna, on=None)
     for each in (family, closed):
-        await contact(intake, each)
-        await invite(intake, each)
-        await commit(intake, each)
+        await contact(intake, each, on=each.referred_on)
+        await invite(intake, each, on=each.referred_on)
+        await commit(intake, each, on=each.referred_on)
 
     # The commitment names the representative: payments learns who to pay, and how.
     async def payee() -> httpx.Response:

@@ -72,16 +72,21 @@ async def refer(
     comuna: str,
     *,
     members: int = 2,
-    on: date = TODAY,
+    on: date | None = TODAY,
     surname: str = "González",
 ) -> IntakeFamily:
-    payload = family_payload(members=members, comuna=comuna, cohort=on.year)
-    payload["referred_on"] = on.isoformat()
+    """A family referred `on` that day, or (None) on the day intake's clock says it is."""
+    payload = family_payload(members=members, comuna=comuna)
+    if on is not None:
+        payload |= {"cohort_year": on.year, "referred_on": on.isoformat()}
     for member in payload["members"]:
         member["paternal_surname"] = surname
     response = await intake.post("/v1/families", json=payload, headers=AFI)
     assert response.status_code == 201, response.text
-    return IntakeFamily(id=response.json()["id"], payload=payload, referred_on=on)
+    answer = response.json()
+    return IntakeFamily(
+        id=answer["id"], payload=payload, referred_on=date.fromisoformat(answer["referred_on"])
+    )
 
 
 async def _post(intake: httpx.AsyncClient, family: IntakeFamily, path: str, body: Any) -> None:
