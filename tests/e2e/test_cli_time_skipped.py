@@ -191,7 +191,7 @@ async def test_two_sample_families_to_cumplimiento_and_abandono_with_the_cli_alo
     achieved = [arg for goal in goals for arg in ("--meta-lograda", goal)]
     await ok(system, "familia", "evaluacion", COMPLETES, *levels, *achieved)
 
-    # ---- the first family: every step in its timeline, ending in cumplimiento ----------
+    # The first family: every step in its timeline, ending in cumplimiento.
     def finished(report: dict[str, Any]) -> bool:
         return (
             process(report).get("exit_cause") == "cumplimiento"
@@ -220,7 +220,7 @@ async def test_two_sample_families_to_cumplimiento_and_abandono_with_the_cli_alo
     assert not descriptions(done, "abandono")
     assert {e["actor"] for e in done["linea_de_tiempo"] if e["kind"] == "sesion"} == {PROFESSIONAL}
 
-    # ---- the second family: abandonment through the procedure ---------------------------
+    # The second family: abandonment through the procedure.
     left = await shown(system, ABANDONS)
     assert process(left)["exit_cause"] == "abandono"
     lines = descriptions(left)

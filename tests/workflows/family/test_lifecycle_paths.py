@@ -254,10 +254,13 @@ async def test_a_family_completes_its_24_months(
     # Each month's transfer was registered once, at the tariffs in force that month.
     owed = (await payments.client.get(f"/v1/families/{family.family_id}/entitlements")).json()
     assert [e["plan_month"] for e in owed] == list(range(1, 25))
-    calendar = (
-        await payments.client.get("/v1/calendar", params={"start": owed[0]["period"]})
-    ).json()
-    assert sum(e["amount"] for e in owed) == calendar["total"]
+    # The newest rows (DOMAIN.md §3: Protección from Feb 2026, SUF from May 2025) hold for
+    # every month from the test server's start on: 6 × 24,523 + 6 × 18,664 + 6 × 12,832
+    # + 6 × 22,007 (tranche 4, the SUF) = 468,156.
+    assert [e["amount"] for e in owed[:1] + owed[6:7] + owed[12:13] + owed[18:19]] == [
+        24_523, 18_664, 12_832, 22_007,
+    ]  # fmt: skip
+    assert sum(e["amount"] for e in owed) == 468_156
     assert kinds.count("derecho") == 24
     shown = (await intake.client.get(f"/v1/families/{family.family_id}/process")).json()
     assert shown["exit_cause"] == "cumplimiento"
