@@ -35,9 +35,6 @@ from shared.contracts.envelope import Envelope, EventData
 from shared.contracts.intake import (
     CloseFamily,
     FamilyClosed,
-    FamilyCommitted,
-    FamilyContacted,
-    FamilyInvited,
     FamilyReferred,
 )
 from shared.contracts.lifecycle import (
@@ -56,12 +53,11 @@ from shared.contracts.payments import (
 )
 from shared.contracts.plans import (
     CaseOpened,
-    DiagnosisCompleted,
     OpenCase,
-    PlanSigned,
     SessionsCount,
     SessionsInMonth,
 )
+from tests.support.facts import agreement
 from tests.support.stack import time_skipping_environment
 from tests.support.waiting import eventually
 from workflows.bridge import Bridge
@@ -240,37 +236,8 @@ class Family:
         """On `day` the family is located, accepts, signs the letter, is diagnosed and signs
         its plan: the accompaniment starts (plan month 1 is the next calendar month)."""
         await self.on(day)
-        fid = self.family_id
-        await self.send(
-            FamilyContacted(
-                family_id=fid, attempt_number=1, attempted_on=day, channel="visita", located=True
-            )
-        )
-        await self.send(FamilyInvited(family_id=fid, invited_on=day, accepted=True))
-        await self.send(
-            FamilyCommitted(
-                family_id=fid,
-                signed_on=day,
-                representative_member_id=uuid.uuid4(),
-                document_ref="carta-compromiso.pdf",
-            )
-        )
-        await self.send(
-            DiagnosisCompleted(
-                family_id=fid, diagnosis_id=uuid.uuid4(), completed_on=day, critical_indicators=[]
-            )
-        )
-        await self.send(
-            PlanSigned(
-                family_id=fid,
-                plan_id=uuid.uuid4(),
-                revision=1,
-                signed_on=day,
-                trajectory="simple",
-                minimum_sessions=12,
-                goals=3,
-            )
-        )
+        for fact in agreement(self.family_id, day):
+            await self.send(fact)
         await self.wait_for(lambda s: s.phase == "acompanamiento")
 
     async def on(self, day: date, hour: int = 10) -> None:

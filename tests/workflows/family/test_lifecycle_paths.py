@@ -48,12 +48,11 @@ from shared.contracts.lifecycle import (
 )
 from shared.contracts.plans import (
     AbandonmentReported,
-    DiagnosisCompleted,
     EvaluationCompleted,
-    PlanSigned,
 )
 from tests.conftest import ServiceUnderTest
 from tests.support.data import family_payload
+from tests.support.facts import agreement
 from tests.support.timeskip import SkippedClock, services_following
 from tests.support.waiting import eventually
 from workflows.worker import WORKFLOWS, activities_for, workflow_runner
@@ -187,38 +186,8 @@ class Family:
         return await eventually(self.state, until=lambda s: s.phase == phase, timeout=30)
 
     async def to_accompaniment(self) -> None:
-        day = await today(self.env)
-        fid = self.family_id
-        await self.send(
-            FamilyContacted(
-                family_id=fid, attempt_number=1, attempted_on=day, channel="visita", located=True
-            )
-        )
-        await self.send(FamilyInvited(family_id=fid, invited_on=day, accepted=True))
-        await self.send(
-            FamilyCommitted(
-                family_id=fid,
-                signed_on=day,
-                representative_member_id=uuid.uuid4(),
-                document_ref="carta.pdf",
-            )
-        )
-        await self.send(
-            DiagnosisCompleted(
-                family_id=fid, diagnosis_id=uuid.uuid4(), completed_on=day, critical_indicators=[]
-            )
-        )
-        await self.send(
-            PlanSigned(
-                family_id=fid,
-                plan_id=uuid.uuid4(),
-                revision=1,
-                signed_on=day,
-                trajectory="simple",
-                minimum_sessions=12,
-                goals=3,
-            )
-        )
+        for fact in agreement(self.family_id, await today(self.env)):
+            await self.send(fact)
         await self.wait_phase("acompanamiento")
 
     async def kinds(self) -> list[str]:
