@@ -14,12 +14,13 @@ from services.intake.nomina.reader import MAX_BYTES
 from services.intake.schemas import NominaImportOut, NominaImportRecord
 from shared.errors import ValidationFailed
 from shared.http.deps import Actor, Runtime, Session
+from shared.http.files import file_content
 from shared.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 
 router = APIRouter(prefix="/v1/nominas", tags=["nóminas"])
 
 STATUS_CODES = {"importada": 201, "sin_cambios": 200, "rechazada": 422}
-REPORT_MEDIA_TYPES: Responses = {200: {"content": {CSV_MEDIA_TYPE: {}, XLSX_MEDIA_TYPE: {}}}}
+REPORT_MEDIA_TYPES: Responses = {200: {"content": file_content(CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE)}}
 
 
 @router.post(

@@ -23,6 +23,7 @@ from shared.contracts.statistics import (
     PlansMonthStatistics,
     PlansYearStatistics,
 )
+from shared.http.files import file_content
 from shared.statistics import Comuna, Month, Year, month_bounds
 from shared.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 
@@ -38,12 +39,8 @@ DOWNLOADS: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "El informe, como archivo adjunto",
         "model": ReportDocument,
-        "content": {
-            "application/pdf": {},
-            XLSX_MEDIA_TYPE: {},
-            "text/csv": {},
-            "application/json": {},
-        },
+        "content": file_content("application/pdf", XLSX_MEDIA_TYPE, "text/csv")
+        | {"application/json": {}},
     }
 }
 FormatQuery = Annotated[Format, Query(description="pdf, xlsx, csv o json")]
