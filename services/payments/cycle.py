@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,6 +23,7 @@ from services.payments.labels import CONCEPTS
 from services.payments.models import Batch, BatchLine
 from services.payments.repository import cycles as repository
 from services.payments.repository import orders
+from services.payments.repository.records import TransferLine
 from shared.clock import local_day
 from shared.contracts.payments import (
     BatchesBuilt,
@@ -224,7 +224,7 @@ class CycleService:
 
     async def transfers(
         self, session: AsyncSession, period: date, status: str, limit: int
-    ) -> Sequence[Any]:
+    ) -> Sequence[TransferLine]:
         """The cycle's transfers in one status, rejections grouped by reason."""
         return await repository.lines_in_status(session, period, status, limit)
 

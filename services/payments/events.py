@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from services.payments.repository.records import Money
 from shared.contracts.envelope import Envelope
 from shared.contracts.payments import FamilyMoney
 
 MoneyEvent = TypeVar("MoneyEvent", bound=FamilyMoney)
 
 
-def money_event(kind: type[MoneyEvent], row: Any, **extra: Any) -> Envelope:
-    """`row` has family_id, period (a date), concept and amount (an order or a batch line)."""
+def money_event(kind: type[MoneyEvent], row: Money, **extra: Any) -> Envelope:
     payload = kind(
         family_id=row.family_id,
         period=f"{row.period:%Y-%m}",

@@ -4,7 +4,6 @@ counter's report, or expired — renounced — when unclaimed past the policy's 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +13,7 @@ from services.payments.ledger import BANK, EXPIRED, PAYABLE, Posting, ledger_ser
 from services.payments.periods import add_months
 from services.payments.repository import in_person as repository
 from services.payments.repository import orders
+from services.payments.repository.records import ClaimedLine
 from shared.contracts.payments import TransferExpired, TransferSettled
 from shared.db.audit import record_audit
 from shared.db.outbox import add_events
@@ -21,11 +21,10 @@ from shared.errors import Conflict, NotFound
 
 
 class InPersonService:
-    async def claim(self, session: AsyncSession, reference: str, *, actor: str, today: date) -> Any:
-        """The family collected the payment `today`: the order is paid, as by a settlement.
-
-        Returns the claimed line (id, order_id, family_id, period, concept, amount).
-        """
+    async def claim(
+        self, session: AsyncSession, reference: str, *, actor: str, today: date
+    ) -> ClaimedLine:
+        """The family collected the payment `today`: the order is paid, as by a settlement."""
         line = await repository.claim(session, reference, today)
         if line is None:
             found = await repository.line_by_reference(session, reference)

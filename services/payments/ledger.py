@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.payments.repository import ledger as repository
 from services.payments.repository import orders
+from services.payments.repository.records import Money
 
 EXPENSE = "gasto_transferencias"
 PAYABLE = "por_pagar"
@@ -47,9 +48,8 @@ class Posting:
 
     @classmethod
     def of(
-        cls, money: Any, debit: str, credit: str, *, order_id: UUID | None, reference: str
+        cls, money: Money, debit: str, credit: str, *, order_id: UUID | None, reference: str
     ) -> Posting:
-        """`money` has family_id, period, concept and amount (an order or a batch line)."""
         return cls(
             debit, credit, int(money.amount), money.family_id, money.period, money.concept,
             order_id, reference,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -32,6 +31,7 @@ from services.payments.bankfile import parse_camt054, parse_pain002
 from services.payments.events import money_event
 from services.payments.ledger import BANK, PAYABLE, Posting, ledger_service
 from services.payments.repository import reconciliation as repository
+from services.payments.repository.records import RejectedLine
 from shared.contracts.payments import TransferRejected, TransferSettled
 from shared.db.outbox import add_events
 from shared.errors import ValidationFailed
@@ -181,7 +181,7 @@ class ReconciliationService:
                 session, [r.family_id for r in rows], max_rejects
             )
 
-            def explained(row: Any) -> str:
+            def explained(row: RejectedLine) -> str:
                 why = row.reason_text or "sin motivo informado"
                 if channels.get(row.family_id) == "presencial":
                     return f"{why}; desde ahora se paga en forma presencial"

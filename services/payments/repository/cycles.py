@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.payments.models import Batch, BatchLine, PaymentCycle
+from services.payments.repository.records import TransferLine
 
 BUILD_LINES = text(
     """
@@ -184,7 +185,7 @@ async def bank_problems_since(session: AsyncSession, since: datetime) -> Sequenc
 
 async def lines_in_status(
     session: AsyncSession, period: date, status: str, limit: int
-) -> Sequence[Any]:
+) -> Sequence[TransferLine]:
     """The cycle's transfer lines in one status (family_id, period, concept, amount,
     reason_text, end_to_end_id, channel), rejections grouped by reason."""
     return (

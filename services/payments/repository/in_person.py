@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.payments.models import BatchLine
+from services.payments.repository.records import ClaimedLine, ExpiredOrder
 
 CLAIM_LINE = text(
     "UPDATE batch_lines SET status = 'claimed', settled_on = :today, "
@@ -31,7 +31,7 @@ EXPIRE_LINES = text(
 )
 
 
-async def claim(session: AsyncSession, reference: str, today: date) -> Any | None:
+async def claim(session: AsyncSession, reference: str, today: date) -> ClaimedLine | None:
     """The available line with this reference, now claimed, settled `today` (id,
     order_id, family_id, period, concept, amount), or None when there is none available."""
     return (await session.execute(CLAIM_LINE, {"r": reference, "today": today})).first()
@@ -44,7 +44,7 @@ async def line_by_reference(session: AsyncSession, reference: str) -> BatchLine 
     return found
 
 
-async def expire_unclaimed(session: AsyncSession, up_to: date) -> Sequence[Any]:
+async def expire_unclaimed(session: AsyncSession, up_to: date) -> Sequence[ExpiredOrder]:
     """Lines still available for months up to `up_to` expire with their orders; returns
     each expired order (id, family_id, period, concept, amount)."""
     return (await session.execute(EXPIRE_LINES, {"limit": up_to})).all()

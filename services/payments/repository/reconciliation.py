@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select, text
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.payments.bank import BankMessage
 from services.payments.models import BankCursor, BankMessageRecord, Batch
+from services.payments.repository.records import LineState, RejectedLine, SettledLine
 
 REJECT_LINES = text(
     """
@@ -151,7 +151,7 @@ async def reject_lines(
     ids: list[str],
     reasons: list[str],
     codes: list[str | None],
-) -> Sequence[Any]:
+) -> Sequence[RejectedLine]:
     """Reject the lines still in flight and send their orders back to pending; returns the
     rejected lines (order_id, family_id, period, concept, amount, reason_text)."""
     return (
@@ -176,7 +176,7 @@ async def settle_lines(
     amounts: list[int],
     refs: list[str],
     days: list[date],
-) -> Sequence[Any]:
+) -> Sequence[SettledLine]:
     """Settle the lines in flight whose amount matches, their orders too, and reset their
     payees' reject count; returns the settled lines (order_id, family_id, period, concept,
     amount, bank_reference)."""
@@ -187,6 +187,6 @@ async def settle_lines(
     ).all()
 
 
-async def line_by_end_to_end_id(session: AsyncSession, end_to_end_id: str) -> Any | None:
+async def line_by_end_to_end_id(session: AsyncSession, end_to_end_id: str) -> LineState | None:
     """(status, amount, bank_reference) of the line, or None."""
     return (await session.execute(LINE_BY_END_TO_END_ID, {"e": end_to_end_id})).first()
