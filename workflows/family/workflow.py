@@ -79,6 +79,11 @@ class FamilyLifecycle:
                 if deadline.ends_a_month:
                     await self._month_boundary()
                     if not self.state.closed:
+                        if workflow.patched("retencion-al-cambiar-de-mes"):
+                            # A procedure the month opened holds the orders now, before the
+                            # next run: a payment cycle may run before the family's next fact.
+                            self._settle()
+                            await self._sync_payment_hold()
                         await self._continue_as_new(start)
                 else:
                     deadlines.deadline_passed(self.state, deadline, workflow.now())
