@@ -45,6 +45,7 @@ from shared.settings import Settings
 from shared.temporal import connect_temporal
 from tests.support.bank import bank_simulator, set_faults
 from tests.support.clock import TODAY
+from tests.support.histories import keep_history
 from tests.support.payments import isolated_payments, register_month
 from tests.support.waiting import eventually
 from workflows.payment_cycle.activities import PaymentCycleActivities
@@ -85,10 +86,13 @@ class CycleEnv:
             result_type=PaymentCycleView,
         )
 
-    async def run_cycle(self, period: str) -> PaymentCycleView:
+    async def run_cycle(self, period: str, *, history: str | None = None) -> PaymentCycleView:
         async with self.worker():
             handle = await self.start(period)
-            return await handle.result()
+            view = await handle.result()
+        if history is not None:
+            await keep_history(handle, history)
+        return view
 
     async def sql(self, statement: str, **params: Any) -> list[Any]:
         async with self.runtime.sessions() as session:
@@ -179,7 +183,7 @@ async def test_a_cycle_pays_each_order_once_retries_rejects_and_expires_in_perso
         set_faults(env.bank_url, duplicate_messages=True, partial=True, delay_seconds=0)
         await families(env, 30, date(2030, 1, 1), closed_accounts=3)
 
-        march = await env.run_cycle("2030-01")
+        march = await env.run_cycle("2030-01", history="payment-cycle-rejects")
         progress = march.progress
         assert progress is not None
         assert march.opened is not None
@@ -203,7 +207,7 @@ async def test_a_cycle_pays_each_order_once_retries_rejects_and_expires_in_perso
 
         # Next month the three rejected orders are retried, rejected again, and their
         # payees move to the in-person channel (policy: 2 rejects in a row).
-        april = await env.run_cycle("2030-02")
+        april = await env.run_cycle("2030-02", history="payment-cycle-all-rejected")
         assert april.progress is not None
         assert (april.progress.transfers, april.progress.rejected) == (3, 3)
         rejected_families = await env.sql(
@@ -220,7 +224,7 @@ async def test_a_cycle_pays_each_order_once_retries_rejects_and_expires_in_perso
         assert sorted("presencial" in r[0] for r in reasons) == [False] * 3 + [True] * 3
 
         # Third cycle: the three go to the counter; one family collects, two never do.
-        may = await env.run_cycle("2030-03")
+        may = await env.run_cycle("2030-03", history="payment-cycle-in-person")
         assert may.progress is not None
         assert may.progress.in_person_available == 3
         available = await env.sql(
@@ -237,7 +241,7 @@ async def test_a_cycle_pays_each_order_once_retries_rejects_and_expires_in_perso
         assert "cobrada" in again.json()["detail"]
 
         # Six months later the two unclaimed payments expire: renounced, not lost.
-        october = await env.run_cycle("2030-09")
+        october = await env.run_cycle("2030-09", history="payment-cycle-expiry")
         assert october.opened is not None
         assert october.opened.expired == 2
         assert await events(env, subjects.TRANSFER_EXPIRED) == 2
@@ -269,6 +273,7 @@ async def test_a_worker_stopped_while_the_bank_works_loses_and_doubles_nothing(
         set_faults(env.bank_url, duplicate_messages=True)
         async with env.worker():
             view = await handle.result()
+        await keep_history(handle, "payment-cycle-worker-replaced")
         assert view.progress is not None
         assert (view.progress.settled, view.progress.in_flight) == (15, 0)
         assert await events(env, subjects.TRANSFER_SETTLED) == 15
@@ -295,6 +300,7 @@ async def test_a_bank_that_times_out_gets_the_same_file_again_and_pays_it_once(
             set_faults(env.bank_url, response_delay_seconds=0)
             view = await handle.result()
             await bank.aclose()
+        await keep_history(handle, "payment-cycle-bank-timeout")
         assert view.progress is not None
         assert (view.progress.settled, view.progress.problems) == (5, [])
         receipts = await env.sql("SELECT receipt FROM batches")
@@ -314,12 +320,12 @@ async def test_a_restarted_cycle_sends_what_an_earlier_run_built_and_builds_noth
             subjects.CYCLE_BUILD, BuildBatches(period="2030-01", max_batches=1), BatchesBuilt
         )
         assert len(built.batch_ids) == 1
-        view = await env.run_cycle("2030-01")
+        view = await env.run_cycle("2030-01", history="payment-cycle-restarted")
         assert view.progress is not None
         assert view.batches_built == 2  # the orphan batch and one more for the other 3
         assert (view.progress.transfers, view.progress.settled) == (10, 10)
         # Run it once more: nothing left to build, nothing paid twice.
-        again = await env.run_cycle("2030-01")
+        again = await env.run_cycle("2030-01", history="payment-cycle-nothing-left")
         assert again.batches_built == 0
         assert (await env.cuadratura("2030-01"))["balanced"]
         await assert_paid_at_most_once(env)

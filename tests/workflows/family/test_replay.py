@@ -1,7 +1,11 @@
-"""Stored histories of families replay on today's workflow code (ARCHITECTURE.md rule 4).
+"""Stored histories replay on today's workflow code (ARCHITECTURE.md rule 4).
 
-A change to `FamilyLifecycle` that would break a family already running fails here, in CI,
-before it reaches a worker. See workflows/README.md for how to change the workflow safely.
+`tests/workflows/histories/` holds families' `FamilyLifecycle` runs (recorded by
+test_lifecycle_paths.py) and monthly `PaymentCycle` runs (`payment-cycle-*`, recorded by
+tests/services/payments/test_payment_cycle.py: rejects, a replaced worker, a bank that
+times out, a restarted cycle…). A change to either workflow that would break a run already
+going fails here, in CI, before it reaches a worker. See workflows/README.md for how to
+change a workflow safely.
 """
 
 from __future__ import annotations
@@ -16,15 +20,28 @@ from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
 from shared.contracts.lifecycle import WORKFLOW_TYPE, FamilyLifecycleInput
+from shared.contracts.payments import PAYMENT_CYCLE_WORKFLOW, PaymentCycleInput, PaymentCycleView
 from shared.temporal import DATA_CONVERTER
 from workflows.family.workflow import FamilyLifecycle
+from workflows.payment_cycle.workflow import PaymentCycle
 from workflows.worker import WORKFLOWS, workflow_runner
 
 HISTORIES = sorted((Path(__file__).resolve().parents[1] / "histories").glob("*.json"))
 
 
+def workflow_type(path: Path) -> str:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    return history.events[0].workflow_execution_started_event_attributes.workflow_type.name
+
+
+FAMILY_HISTORIES = [p for p in HISTORIES if workflow_type(p) == WORKFLOW_TYPE]
+CYCLE_HISTORIES = [p for p in HISTORIES if workflow_type(p) == PAYMENT_CYCLE_WORKFLOW]
+
+
 def test_there_are_histories_to_replay() -> None:
-    assert len(HISTORIES) >= 3
+    assert len(FAMILY_HISTORIES) >= 3
+    assert len(CYCLE_HISTORIES) >= 3
+    assert len(FAMILY_HISTORIES) + len(CYCLE_HISTORIES) == len(HISTORIES)
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
@@ -53,7 +70,33 @@ async def test_the_replay_catches_a_change_that_would_break_running_families() -
         workflow_runner=workflow_runner(),
         data_converter=DATA_CONVERTER,
     )
-    path = HISTORIES[0]
+    path = FAMILY_HISTORIES[0]
     history = WorkflowHistory.from_json(path.stem, path.read_text())
+    with pytest.raises(NondeterminismError, match=r"[Nn]ondeterminism"):
+        await replayer.replay_workflow(history)
+
+
+@workflow.defn(name=PAYMENT_CYCLE_WORKFLOW, sandboxed=False)
+class PaymentCycleWithAnExtraTimer(PaymentCycle):
+    """Today's payment cycle with one more command at the start, unpatched."""
+
+    @workflow.run
+    async def run(
+        self, params: PaymentCycleInput, carried: PaymentCycleView | None = None
+    ) -> PaymentCycleView:
+        await workflow.sleep(timedelta(seconds=1))
+        return await super().run(params, carried)
+
+
+@pytest.mark.parametrize("path", CYCLE_HISTORIES, ids=[p.stem for p in CYCLE_HISTORIES])
+async def test_the_replay_catches_a_change_that_would_break_a_running_payment_cycle(
+    path: Path,
+) -> None:
+    replayer = Replayer(
+        workflows=[PaymentCycleWithAnExtraTimer],
+        workflow_runner=workflow_runner(),
+        data_converter=DATA_CONVERTER,
+    )
+    history = WorkflowHistory.from_json(path.stem, path.read_text())  # noqa: ASYNC240
     with pytest.raises(NondeterminismError, match=r"[Nn]ondeterminism"):
         await replayer.replay_workflow(history)
