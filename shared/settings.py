@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "console", "json"] = "auto"
 
     request_timeout_seconds: float = Field(5.0, gt=0)
+    # Requests one subscription (one subject, one process) answers at once; the next wait
+    # in NATS's pending queue (back-pressure), where a requester's timeout ends the wait.
+    bus_serve_concurrency: int = Field(8, ge=1, le=256)
     relay_batch_size: int = Field(1000, ge=1, le=10_000)
     relay_poll_seconds: float = Field(1.0, gt=0)
     heartbeat_seconds: float = Field(5.0, gt=0)

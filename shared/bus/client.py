@@ -40,6 +40,7 @@ class Bus:
         self.js: JetStreamContext = connection.jetstream()
         self.settings = settings
         self._subscriptions: list[Subscription] = []
+        self._answering: set[asyncio.Task[None]] = set()  # requests being answered (`serve`)
         self.closing = False
 
     @classmethod
@@ -80,6 +81,8 @@ class Bus:
                 await subscription.unsubscribe()
             except Exception as exc:
                 log.debug("unsubscribe_failed", error=str(exc))
+        if self._answering:  # let the requests under way send their replies
+            await asyncio.wait(set(self._answering), timeout=10)
         if not self.nc.is_closed:
             await self.nc.drain()
 
@@ -132,12 +135,31 @@ class Bus:
         *,
         queue: str,
     ) -> None:
-        """Answer requests on `subject` within a queue group, so replicas share the load."""
+        """Answer requests on `subject` within a queue group, so replicas share the load.
+
+        nats-py hands a subscription's messages to its callback one at a time, so the
+        callback only takes a slot and starts the handler: up to `bus_serve_concurrency`
+        requests of the subject are answered at once. When every slot is taken the callback
+        waits, the next requests wait in the subscription's pending queue (back-pressure),
+        and a requester whose timeout passes retries — maybe on another replica.
+        """
+        slots = asyncio.Semaphore(self.settings.bus_serve_concurrency)
+
+        async def answer(message: Msg) -> None:
+            try:
+                reply = await _answer(subject, message.data, request_model, handler)
+                if message.reply:
+                    await message.respond(reply.model_dump_json().encode())
+            except Exception as exc:  # the requester times out and asks again
+                log.warning("reply_failed", subject=subject, error=str(exc))
+            finally:
+                slots.release()
 
         async def on_message(message: Msg) -> None:
-            reply = await _answer(subject, message.data, request_model, handler)
-            if message.reply:
-                await message.respond(reply.model_dump_json().encode())
+            await slots.acquire()
+            task = asyncio.create_task(answer(message), name=f"serve:{subject}")
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
 
         subscription = await self.nc.subscribe(self.subject(subject), queue=queue, cb=on_message)
         self._subscriptions.append(subscription)
