@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         payment_cycle_workflow_id,
     )
     from workflows.payment_cycle.activities import PaymentCycleActivities
+    from workflows.payment_cycle.period import SCHEDULED_START, cycle_period
 
 ArgT = TypeVar("ArgT")
 RetT = TypeVar("RetT")
@@ -137,7 +138,8 @@ class PaymentCycle:
 
 @workflow.defn(name=PAYMENT_CYCLE_SCHEDULED_WORKFLOW)
 class PaymentCycleScheduled:
-    """Started by the monthly Schedule: runs this month's cycle under its fixed id.
+    """Started by the monthly Schedule: runs the cycle of the month it was scheduled for
+    (`TemporalScheduledStartTime`, however late it runs) under its fixed id.
 
     A Schedule appends a timestamp to the ids it starts; the month's cycle must be
     `payment-cycle:{YYYY-MM}` so that a manual start and the Schedule cannot both run it.
@@ -145,7 +147,14 @@ class PaymentCycleScheduled:
 
     @workflow.run
     async def run(self, params: ScheduledCycleInput) -> str:
-        period = f"{workflow.now().astimezone(ZoneInfo('America/Santiago')):%Y-%m}"
+        if workflow.patched("periodo-programado"):
+            # The month the Schedule fired for, not the month this runs in: a server down
+            # from the 20th until the 1st runs the missed action late, and it still pays
+            # the month of the 20th.
+            scheduled_at = workflow.info().typed_search_attributes.get(SCHEDULED_START)
+            period = cycle_period(scheduled_at, workflow.now())
+        else:
+            period = f"{workflow.now().astimezone(ZoneInfo('America/Santiago')):%Y-%m}"
         cycle = PaymentCycleInput(
             period=period,
             poll_seconds=params.poll_seconds,
