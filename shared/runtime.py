@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.bus.client import Bus
-from shared.clock import Clock, local_day, real_clock
+from shared.clock import Clock, configured_clock, local_day, real_clock
 from shared.db.engine import create_engine, create_session_factory, ensure_database
 from shared.db.migrate import upgrade_to_head
 from shared.errors import DependencyUnavailable
@@ -41,7 +41,7 @@ class ServiceRuntime:
     # Where the service's "today" comes from (no future dates, ages, referral dates): the
     # real clock. Tests fix it (tests/support/clock.py); a time-skipped test points it at
     # Temporal's test server clock, so the services and the workflows live in the same
-    # month (workflows/README.md).
+    # month (workflows/README.md); in separate processes through `clock_offset_file`.
     clock: Clock = field(default=real_clock)
 
     def today(self) -> date:
@@ -104,7 +104,14 @@ async def service_runtime(
         bus = await Bus.connect(settings, name=name)
         try:
             await bus.ensure_stream(name)
-            runtime = ServiceRuntime(name, settings, engine, create_session_factory(engine), bus)
+            runtime = ServiceRuntime(
+                name,
+                settings,
+                engine,
+                create_session_factory(engine),
+                bus,
+                clock=configured_clock(settings.clock_offset_file),
+            )
             await register_handlers(runtime)
             # What start-up loaded (migrations, imports, caches) lives as long as the
             # process: keep it out of the cyclic collector's full passes, whose pauses

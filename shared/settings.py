@@ -74,10 +74,28 @@ class Settings(BaseSettings):
     # Requests one subscription (one subject, one process) answers at once; the next wait
     # in NATS's pending queue (back-pressure), where a requester's timeout ends the wait.
     bus_serve_concurrency: int = Field(8, ge=1, le=256)
+    # JetStream drops a republished event (same Nats-Msg-Id) within this window. Long enough
+    # to cover a relay restart between publishing and marking rows sent; the chaos suite
+    # shortens it (~20 s) so an outage can outlast it (tests/chaos/README.md).
+    nats_duplicate_window_seconds: float = Field(15 * 60, gt=0)
     relay_batch_size: int = Field(1000, ge=1, le=10_000)
     relay_poll_seconds: float = Field(1.0, gt=0)
     heartbeat_seconds: float = Field(5.0, gt=0)
+    # Event consumers (shared/bus/consumer.py). A failing event comes again after
+    # base · 2^(attempt − 1) seconds, at most `…_max_seconds`. An unexpected error goes to
+    # the dead-letter stream at its `consumer_max_deliveries`-th attempt; a transient one
+    # (a dependency down) only once it has also lasted `…_transient_patience_seconds`.
+    consumer_max_deliveries: int = Field(5, ge=1, le=1000)
+    consumer_retry_base_seconds: float = Field(1.0, gt=0)
+    consumer_retry_max_seconds: float = Field(60.0, gt=0)
+    consumer_transient_patience_seconds: float = Field(3600.0, ge=0)
+    # JetStream redelivers an event not acknowledged within this time (a crashed consumer).
+    consumer_ack_wait_seconds: float = Field(30.0, gt=0)
     timezone: str = "America/Santiago"
+    # Runs on Temporal's time-skipping test server only (tests/chaos): a file holding how many
+    # seconds that server's clock is ahead of the real one; the services' "now" follows it
+    # (shared/clock.py). Unset, as in production: the real clock.
+    clock_offset_file: Path | None = None
     # Policy (DOMAIN.md §4): most active families one Apoyo Familiar may carry.
     caseload_max_active: int = Field(40, ge=1, le=500)
     # Policy (DOMAIN.md §2): days after the commitment to complete the diagnosis.

@@ -11,15 +11,16 @@ from fastapi import FastAPI
 from services.supervision.api import families, payment_cycles, reports
 from services.supervision.clients import Lifecycles, service_clients
 from services.supervision.web.console import router as console_router
-from shared.clock import Clock, real_clock
+from shared.clock import Clock, configured_clock
 from shared.http.app import service_app
 from shared.http.health import ReadinessCheck
 from shared.settings import Settings
 from shared.temporal import connect_temporal
 
 
-def create_app(settings: Settings, *, clock: Clock = real_clock) -> FastAPI:
-    """The console; `clock` says what "now" is for what is overdue and this month's figures."""
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """The console; `clock` says what "now" is for what is overdue and this month's figures
+    (by default the real one, or the one `settings.clock_offset_file` configures)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,5 +53,5 @@ def create_app(settings: Settings, *, clock: Clock = real_clock) -> FastAPI:
         routers=[families.router, payment_cycles.router, reports.router, console_router],
         readiness=readiness,
     )
-    app.state.clock = clock
+    app.state.clock = clock or configured_clock(settings.clock_offset_file)
     return app

@@ -28,9 +28,6 @@ log = get_logger(__name__)
 ReplyT = TypeVar("ReplyT", bound=BaseModel)
 RequestT = TypeVar("RequestT", bound=BaseModel)
 
-# Long enough to cover a relay restart between publishing and marking rows sent.
-DUPLICATE_WINDOW_SECONDS = 15 * 60
-
 
 class Bus:
     """A NATS connection with the JetStream context and the helpers every process uses."""
@@ -93,7 +90,7 @@ class Bus:
             subjects=[f"{self.settings.stream_prefix}{s}" for s in stream_subjects(owner)],
             retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
-            duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            duplicate_window=self.settings.nats_duplicate_window_seconds,
             max_age=400 * 24 * 3600,
         )
         try:
