@@ -2,12 +2,19 @@
 
 Facts arrive in any order (a contact after the invitation it led to) and may arrive twice
 (a redelivery): each event id is applied once, and `phases.advance` decides what they mean.
+
+An event the workflow cannot apply — a payload that fails its contract, a subject it does
+not know, another family's fact, a fact the state cannot take (a date no calendar holds) —
+is recorded in the timeline as `ignorado` with the reason, and changes nothing else: one
+bad message must not fail the workflow task on every retry and wedge the family.
 """
 
 from __future__ import annotations
 
 from typing import assert_never
 from uuid import UUID
+
+from pydantic import ValidationError
 
 from shared.contracts.envelope import Envelope
 from shared.contracts.intake import (
@@ -28,6 +35,7 @@ from shared.contracts.plans import (
     PlanSigned,
     SessionRecorded,
 )
+from workflows.family import deadlines, phases
 from workflows.family.state import FamilyState
 from workflows.family.timeline import record
 
@@ -85,15 +93,70 @@ FACTS: dict[str, type[Fact]] = {
 }
 
 
-def apply_event(state: FamilyState, event: Envelope) -> None:
-    """Record one bus event's fact and its timeline line; phases move in `advance`."""
-    model = FACTS.get(event.subject)
-    if model is None:
-        kind, text = "evento", f"Evento recibido: {event.subject}"
-    else:
-        kind, text = learn(state, event.payload(model))
+# What applying a fact raises when its data cannot be (a date past year 9999…): the event
+# is ignored. Anything else is a bug in this code and fails the workflow task until fixed.
+CANNOT_APPLY = (ValueError, ArithmeticError, LookupError, TypeError, AssertionError)
+REASONS_SHOWN = 4  # contract errors listed in the timeline line
+
+
+class Ignored(Exception):
+    """The event cannot be applied; the message says why, in Spanish, for the timeline."""
+
+
+def apply_event(state: FamilyState, event: Envelope) -> bool:
+    """Record one bus event's fact and its timeline line; phases move in `advance`.
+
+    False when the event was ignored (only its `ignorado` line is recorded)."""
+    try:
+        kind, text = apply_fact(state, event)
+    except Ignored as ignored:
+        kind, text = "ignorado", f"Evento {event.subject} ignorado: {ignored}"
     actor = event.actor or event.producer
     record(state, event.occurred_at, kind, text, actor=actor, event_id=event.event_id)
+    return kind != "ignorado"
+
+
+def apply_fact(state: FamilyState, event: Envelope) -> tuple[str, str]:
+    """The event's fact, learnt: first on a copy of the state, with what it sets off (the
+    phases it moves, the next deadline), so a fact that cannot be applied changes nothing."""
+    fact = parse(state, event)
+    trial = state.model_copy(deep=True)
+    try:
+        learn(trial, fact)
+        phases.advance(trial, event.occurred_at)
+        deadlines.next_deadline(trial)
+    except CANNOT_APPLY as error:
+        raise Ignored(f"no se puede aplicar al estado de la familia ({error})") from error
+    return learn(state, fact)
+
+
+def parse(state: FamilyState, event: Envelope) -> Fact:
+    """The event's payload, read with its contract; a fact about this family."""
+    model = FACTS.get(event.subject)
+    if model is None:
+        raise Ignored("el proceso de la familia no conoce este tipo de evento")
+    try:
+        fact = event.payload(model)
+    except ValidationError as error:
+        raise Ignored(f"no cumple su contrato ({contract_errors(error)})") from error
+    if fact.family_id != state.family_id:
+        raise Ignored(f"es de otra familia ({fact.family_id})")
+    return fact
+
+
+def contract_errors(error: ValidationError) -> str:
+    """What a payload lacks or gets wrong, field by field, in Spanish."""
+    reasons = []
+    for problem in error.errors():
+        field = ".".join(str(part) for part in problem["loc"]) or "el contenido"
+        if problem["type"] == "missing":
+            reasons.append(f"falta {field}")
+        elif problem["type"] == "extra_forbidden":
+            reasons.append(f"{field}: campo ajeno al contrato")
+        else:
+            reasons.append(f"{field}: valor inválido ({problem['type']})")
+    more = len(reasons) - REASONS_SHOWN
+    return "; ".join(reasons[:REASONS_SHOWN]) + (f"; y {more} más" if more > 0 else "")
 
 
 def learn(state: FamilyState, fact: Fact) -> tuple[str, str]:

@@ -236,8 +236,9 @@ class FamilyLifecycle:
     def _drain_inbox(self) -> None:
         while self._inbox and self._state is not None:
             event = self._inbox.popleft()
-            if facts.first_time_seen(self.state, event.event_id):
-                facts.apply_event(self.state, event)
+            seen = not facts.first_time_seen(self.state, event.event_id)
+            if not seen and not facts.apply_event(self.state, event):
+                workflow.logger.warning("event ignored: %s", self.state.timeline[-1].description)
 
     def _upsert_search(self) -> None:
         deadline = deadlines.next_deadline(self.state)

@@ -75,6 +75,7 @@ TIMELINE_KINDS: Final = {
     "composicion": "Composición familiar",
     "derecho": "Derecho a transferencia",
     "evento": "Evento",
+    "ignorado": "Evento ignorado",
 }
 
 
