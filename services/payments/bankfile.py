@@ -496,6 +496,8 @@ class _Document:
             ) from exc
         except ET.ParseError as exc:
             raise MensajeBancarioInvalido(f"{label}: XML mal formado ({exc})") from exc
+        except (LookupError, ValueError) as exc:  # an encoding nobody knows, and the like
+            raise MensajeBancarioInvalido(f"{label}: XML ilegible ({exc})") from exc
         namespace, _, local = document.tag[1:].partition("}")
         if local != "Document" or namespace not in set(namespaces):
             raise MensajeBancarioInvalido(

@@ -11,6 +11,11 @@ What does not add up — an unknown file or transfer, a different amount, contro
 that differ from the file sent, money moved for a transfer already rejected — is never
 guessed at: it is recorded on the message as a problem, shown in the cycle's progress
 and in `familias pagos ciclo`, for the payments officer to resolve with the bank.
+
+A message that cannot be applied at all — it does not read, or the database refuses what
+it says (one bank reference for two debits) — is recorded with its reason as a problem and
+the cursor moves past it: one bad message stops no one. Only a transient failure (the
+database restarting) leaves the cursor where it was, to read the message again.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.payments.bank import (
@@ -108,14 +114,16 @@ class ReconciliationService:
             return False
         problems: list[str]
         try:
-            if message.kind == "pain.002":
-                problems = await self.apply_status_report(
-                    session, parse_pain002(message.content), max_rejects=max_rejects
-                )
-            else:
-                problems = await self.apply_notification(session, parse_camt054(message.content))
-        except ValidationFailed as exc:
-            problems = [f"Mensaje ilegible: {exc.message}"]
+            # A savepoint: a message that cannot be applied leaves no trace but its record,
+            # its problem and the cursor past it; the messages after it are applied.
+            async with session.begin_nested():
+                problems = await self._apply(session, message, max_rejects=max_rejects)
+        except Exception as exc:
+            reason = why_not_applicable(exc)
+            if reason is None:
+                raise  # transient (database restarting, connection lost): read it again
+            log.warning("bank_message_not_applied", message_id=message.message_id, reason=reason)
+            problems = [f"no se pudo aplicar: {reason}"]
         if problems:
             summary = "; ".join(problems)[:1900]
             log.warning(
@@ -128,6 +136,16 @@ class ReconciliationService:
                 f"{message.kind} {message.message_id}: {summary}",
             )
         return True
+
+    async def _apply(
+        self, session: AsyncSession, message: BankMessage, *, max_rejects: int
+    ) -> list[str]:
+        if message.unreadable is not None:
+            return [f"mensaje ilegible: {message.unreadable}"]
+        if message.kind == "pain.002":
+            report = parse_pain002(message.content)
+            return await self.apply_status_report(session, report, max_rejects=max_rejects)
+        return await self.apply_notification(session, parse_camt054(message.content))
 
     async def apply_status_report(
         self, session: AsyncSession, report: StatusReport, *, max_rejects: int
@@ -221,6 +239,36 @@ class ReconciliationService:
         if len(rows) == len(entries):
             return []
         return await _explain_unmatched(session, entries, {r.bank_reference for r in rows})
+
+
+def why_not_applicable(exc: Exception) -> str | None:
+    """Why a bank message can never be applied as it is (it does not read, or the database
+    refuses what it says), in words for the payments officer; None when the failure is
+    transient and reading the message again may work."""
+    if isinstance(exc, ValidationFailed):
+        return exc.message
+    if isinstance(exc, IntegrityError):
+        # asyncpg's error (behind SQLAlchemy's adapter) names the constraint.
+        cause = getattr(exc.orig, "__cause__", None)
+        constraint = getattr(cause, "constraint_name", None) or _first_line(exc.orig)
+        return f"contradice una regla de los datos ({_CONSTRAINTS.get(constraint, constraint)})"
+    if isinstance(exc, DataError):
+        return f"trae un valor que no se puede guardar ({_first_line(exc.orig)})"
+    if isinstance(exc, (LookupError, ValueError, UnicodeError)):
+        return f"no se puede leer ({exc})"
+    return None
+
+
+_CONSTRAINTS = {
+    "uq_batch_lines_bank_reference": "una misma referencia del banco para dos transferencias",
+    "uq_batch_lines_order_paid": "una orden pagada dos veces",
+    "uq_batch_lines_order_in_flight": "dos envíos de una orden a la vez",
+}
+
+
+def _first_line(error: object) -> str:
+    text_ = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text_.split(": ", 1)[-1][:300]
 
 
 async def _explain_unmatched(

@@ -104,13 +104,19 @@ class DebitNotification:
 
 @dataclass(frozen=True)
 class BankMessage:
-    """What the bank sends back, raw. `cursor` orders messages; ids may repeat (duplicates)."""
+    """What the bank sends back, raw. `cursor` orders messages; ids may repeat (duplicates).
+
+    `unreadable` says why a message listed under a cursor could not be taken as one of
+    ours (an unknown kind, content that does not decode): it is recorded as a problem and
+    the messages after it are read, never retried forever.
+    """
 
     cursor: int
     message_id: str
     kind: MessageKind
     file_name: str
     content: bytes
+    unreadable: str | None = None
 
 
 class BankAdapter(Protocol):

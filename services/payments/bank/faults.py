@@ -35,6 +35,8 @@ RUT_MISMATCH = ("BE01", "El RUT no corresponde al titular de la cuenta")
 RANDOM_REJECT = ("AC06", "Cuenta bloqueada")
 WRONG_COUNT = ("AM18", "NbOfTxs no coincide con el número de transferencias del archivo")
 WRONG_CONTROL_SUM = ("AM10", "CtrlSum no coincide con la suma de los montos del archivo")
+# What a misconfigured gateway sends: a declaration of an encoding no parser knows.
+GARBLED = b'<?xml version="1.0" encoding="ISO-8859-99"?><Document>\xe1</Document>'
 
 
 class BankFaults(BaseModel):
@@ -60,6 +62,12 @@ class BankFaults(BaseModel):
     partial: bool = False
     # The process exits right after storing a new file, before answering the POST.
     crash_after_accept: bool = False
+    # Before a file's first answer the bank sends a message it garbled: its XML declares an
+    # encoding nobody knows, so it cannot be read.
+    garbled_messages: bool = False
+    # Every debit of a camt.054 carries the same bank reference (AcctSvcrRef), although a
+    # movement can pay only one transfer: the notification cannot be applied.
+    repeated_references: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,8 +131,19 @@ def plan_answers(
         stage = [_status_report(received, receipt, number, status, chunk, now)]
         settled = [line for line in chunk if line.status == "ACSC"]
         if settled:
-            stage.append(_debit_notification(received, receipt, number, settled, now))
+            stage.append(
+                _debit_notification(
+                    received,
+                    receipt,
+                    number,
+                    settled,
+                    now,
+                    same_reference=faults.repeated_references,
+                )
+            )
         stages.append(stage)
+    if faults.garbled_messages:
+        stages[0].insert(0, OutgoingMessage(f"{receipt}-G1", "pain.002", GARBLED))
     return stages
 
 
@@ -160,6 +179,8 @@ def _debit_notification(
     stage: int,
     settled: list[TransactionStatusLine],
     now: datetime,
+    *,
+    same_reference: bool = False,
 ) -> OutgoingMessage:
     amounts = {t.end_to_end_id: t.amount for t in received.file.transfers}
     notification = DebitNotification(
@@ -169,7 +190,9 @@ def _debit_notification(
                 end_to_end_id=line.end_to_end_id,
                 amount=amounts[line.end_to_end_id],
                 booking_date=received.file.execution_date,
-                bank_reference=bank_reference(receipt, line.end_to_end_id),
+                bank_reference=bank_reference(
+                    receipt, f"N{stage}" if same_reference else line.end_to_end_id
+                ),
             )
             for line in settled
         ),

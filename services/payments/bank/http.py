@@ -105,19 +105,27 @@ def _json_body(response: httpx.Response, *, expected: int) -> Any:
 
 
 def _message(item: Any) -> BankMessage:
+    """A listed message. Without a cursor there is no telling where it stands: the list
+    is unusable (try again later). With one, a message of an unknown kind or whose content
+    does not decode is returned as unreadable, to be recorded and passed over."""
     try:
-        kind = item["kind"]
-        if kind not in get_args(MessageKind):
-            raise ValueError(kind)
-        return BankMessage(
-            cursor=int(item["cursor"]),
-            message_id=str(item["message_id"]),
-            kind=kind,
-            file_name=str(item["file_name"]),
-            content=base64.b64decode(item["content_b64"], validate=True),
-        )
-    except (KeyError, TypeError, ValueError, binascii.Error) as exc:
-        raise BankUnavailable("El banco envió un mensaje incompleto o ilegible") from exc
+        cursor = int(item["cursor"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BankUnavailable("El banco envió un mensaje sin cursor legible") from exc
+    message_id = str(item.get("message_id") or f"cursor-{cursor}")
+    file_name = str(item.get("file_name") or "")
+    kind = item.get("kind")
+    if kind not in get_args(MessageKind):
+        return _unreadable(cursor, message_id, file_name, f"tipo de mensaje desconocido «{kind}»")
+    try:
+        content = base64.b64decode(item["content_b64"], validate=True)
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        return _unreadable(cursor, message_id, file_name, "el contenido no se puede decodificar")
+    return BankMessage(cursor, message_id, kind, file_name, content)
+
+
+def _unreadable(cursor: int, message_id: str, file_name: str, why: str) -> BankMessage:
+    return BankMessage(cursor, message_id, "pain.002", file_name, b"", unreadable=why)
 
 
 def _problem_detail(response: httpx.Response) -> str:

@@ -267,6 +267,16 @@ def parse_arguments(settings: Settings, argv: Sequence[str] | None = None) -> ar
         action="store_true",
         help="termina el proceso justo después de guardar un archivo nuevo",
     )
+    parser.add_argument(
+        "--mensajes-ilegibles",
+        action="store_true",
+        help="antes de responder un archivo envía un mensaje ilegible (codificación desconocida)",
+    )
+    parser.add_argument(
+        "--referencias-repetidas",
+        action="store_true",
+        help="cada camt.054 da la misma referencia del banco a todos sus cargos",
+    )
     return parser.parse_args(argv)
 
 
@@ -282,6 +292,8 @@ def faults_from_arguments(arguments: argparse.Namespace) -> BankFaults:
         response_delay_seconds=arguments.demora_respuesta,
         partial=arguments.parcial,
         crash_after_accept=arguments.caer_tras_aceptar,
+        garbled_messages=arguments.mensajes_ilegibles,
+        repeated_references=arguments.referencias_repetidas,
     )
 
 

@@ -3,6 +3,7 @@ set-based updates of the lines they answer (one statement per kind, not one per 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
@@ -100,14 +101,16 @@ async def move_cursor(session: AsyncSession, to: int) -> None:
 
 
 async def record_message(session: AsyncSession, message: BankMessage) -> bool:
-    """Keep the message; False when its id was recorded before (a duplicate)."""
+    """Keep the message; False when its id was recorded before (a duplicate). An id or
+    name longer than its column is kept shortened (an id with a digest of the whole, so
+    it stays unique), never refused: the message must be recorded to be passed over."""
     recorded = await session.execute(
         insert(BankMessageRecord)
         .values(
             kind=message.kind,
-            message_id=message.message_id,
+            message_id=fitted(message.message_id, 60),
             cursor=message.cursor,
-            file_name=message.file_name,
+            file_name=message.file_name[:200],
             content=message.content,
         )
         .on_conflict_do_nothing()
@@ -116,10 +119,17 @@ async def record_message(session: AsyncSession, message: BankMessage) -> bool:
     return recorded.first() is not None
 
 
+def fitted(identifier: str, length: int) -> str:
+    if len(identifier) <= length:
+        return identifier
+    digest = hashlib.sha256(identifier.encode("utf-8")).hexdigest()[:16]
+    return f"{identifier[: length - 17]}~{digest}"
+
+
 async def set_problems(session: AsyncSession, kind: str, message_id: str, problems: str) -> None:
     await session.execute(
         text("UPDATE bank_messages SET problems = :p WHERE kind = :k AND message_id = :m"),
-        {"p": problems, "k": kind, "m": message_id},
+        {"p": problems, "k": kind, "m": fitted(message_id, 60)},
     )
 
 

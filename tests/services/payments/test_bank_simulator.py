@@ -341,3 +341,30 @@ def test_fault_defaults_reject_only_closed_accounts() -> None:
     assert not faults.duplicate_messages
     assert not faults.partial
     assert not faults.crash_after_accept
+
+
+async def test_a_listed_message_that_is_not_ours_is_returned_unreadable_not_refused() -> None:
+    """One odd message in the bank's list (a kind we do not read, content that does not
+    decode) must not make the whole list unreadable: it comes back marked, with its cursor,
+    for reconciliation to record as a problem and pass over."""
+    listing = [
+        {"cursor": 7, "message_id": "EST-1", "kind": "camt.053", "file_name": "extracto.xml",
+         "content_b64": "PERvY3VtZW50Lz4="},
+        {"cursor": 8, "message_id": "REC-1-E1", "kind": "pain.002", "file_name": "a.xml",
+         "content_b64": "no es base64 ###"},
+        {"cursor": 9, "message_id": "REC-1-N1", "kind": "camt.054", "file_name": "a.xml",
+         "content_b64": "PERvY3VtZW50Lz4="},
+    ]  # fmt: skip
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=listing))
+    async with httpx.AsyncClient(transport=transport) as client:
+        messages = await HttpBankAdapter("http://banco.invalid", client).messages(0)
+    assert [(m.cursor, m.message_id) for m in messages] == [
+        (7, "EST-1"),
+        (8, "REC-1-E1"),
+        (9, "REC-1-N1"),
+    ]
+    assert messages[0].unreadable is not None
+    assert "camt.053" in messages[0].unreadable
+    assert messages[1].unreadable is not None
+    assert messages[2].unreadable is None
+    assert messages[2].content == b"<Document/>"
