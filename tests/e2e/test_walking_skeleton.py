@@ -13,6 +13,7 @@ from nats.js.api import ConsumerInfo
 
 from deploy.local.stack import LocalStack
 from shared.bus.client import Bus
+from shared.contracts import subjects
 from shared.contracts.lifecycle import family_workflow_id
 from shared.db.engine import asyncpg_dsn
 from shared.temporal import connect_temporal
@@ -116,7 +117,7 @@ async def test_the_same_event_delivered_twice_starts_one_workflow_and_records_on
         await query_plans(
             system,
             "SELECT count(*) FROM command_log WHERE idempotency_key LIKE $1",
-            f"{family['id']}%",
+            f"{subjects.CASE_OPEN}:{family['id']}%",  # keys are scoped by subject
         )
         == 1
     )

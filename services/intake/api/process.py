@@ -1,7 +1,8 @@
 """Contact attempts, invitation, commitment letter and move (*traslado*) of a family.
 
 Every POST accepts an `Idempotency-Key` header: a phone that resends the same request at a
-family's door gets the first answer back instead of recording the visit twice.
+family's door gets the first answer back instead of recording the visit twice. A key counts
+per route and family (`contacto:{family_id}`…): reused elsewhere, it is another request.
 """
 
 from __future__ import annotations

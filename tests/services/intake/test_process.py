@@ -126,6 +126,39 @@ async def test_a_resent_request_with_the_same_key_records_once(intake: ServiceUn
     assert await subjects(intake, family["id"]) == ["referred", "contacted"]
 
 
+async def test_one_key_on_two_families_or_two_routes_records_each_and_answers_each_its_own(
+    intake: ServiceUnderTest,
+) -> None:
+    first, second = await new_family(intake), await new_family(intake)
+    key = {"Idempotency-Key": str(uuid4())}  # e.g. a client that reuses its keys
+    mine = await post(intake, first, "contacts", contact(), **key)
+    theirs = await post(intake, second, "contacts", contact(), **key)
+    assert mine.status_code == theirs.status_code == 201, theirs.text
+    assert "Idempotent-Replayed" not in theirs.headers
+    assert theirs.json()["id"] != mine.json()["id"]
+    for family, answer in ((first, mine), (second, theirs)):
+        listed = await intake.client.get(f"/v1/families/{family['id']}/contacts")
+        assert [c["id"] for c in listed.json()] == [answer.json()["id"]]
+        assert await subjects(intake, family["id"]) == ["referred", "contacted"]
+    # Another route of the same family is another request too.
+    invited = await post(
+        intake, first, "invitation", {"invited_on": TODAY.isoformat(), "result": "acepta"}, **key
+    )
+    assert invited.status_code == 200, invited.text
+    assert "Idempotent-Replayed" not in invited.headers
+    assert invited.json()["invitation_accepted"] is True
+    # Each scope still replays its own first answer, and refuses another body.
+    again = await post(intake, second, "contacts", contact(), **key)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == theirs.json()
+    refused = await post(intake, second, "contacts", contact("no_localizada"), **key)
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "La clave de idempotencia ya se usó con otra solicitud; no se aplicó"
+    )
+    assert await subjects(intake, second["id"]) == ["referred", "contacted"]
+
+
 async def test_payments_reads_the_representative_and_the_workflow_closes_the_family_once(
     intake: ServiceUnderTest, it_bus: Bus
 ) -> None:
