@@ -68,6 +68,7 @@ class ManagedProcess:
         self.recent: deque[str] = deque(maxlen=40)
         self.stopping = False
         self.started_at = 0.0
+        self.restart_at: float | None = None  # when the monitor starts it again after a crash
 
     @property
     def pid(self) -> int | None:
@@ -216,9 +217,17 @@ class Supervisor:
             self._monitor.start()
 
     def _watch(self) -> None:
+        """Restart what crashed, each after its own back-off: one process failing again and
+        again never delays another's restart."""
         while not self._stopping.wait(0.5):
             for process in list(self.processes.values()):
                 if process.stopping or process.alive() or process.popen is None:
+                    process.restart_at = None
+                    continue
+                if process.restart_at is not None:
+                    if time.monotonic() >= process.restart_at:
+                        process.restart_at = None
+                        process.spawn()
                     continue
                 code = process.popen.returncode
                 if not process.spec.restart:
@@ -232,10 +241,7 @@ class Supervisor:
                     f"{process.last_words()} — se reinicia en {delay} s "
                     f"(reinicio n.º {process.restarts})"
                 )
-                if self._stopping.wait(delay):
-                    return
-                if not process.stopping:
-                    process.spawn()
+                process.restart_at = time.monotonic() + delay
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         """Simulate a crash (tests): the monitor restarts the process."""
@@ -246,8 +252,10 @@ class Supervisor:
 
     def resume_process(self, name: str, *, wait: bool = True) -> None:
         process = self.processes[name]
-        process.stopping = False
+        # Spawn first: cleared while the old one is still the one it holds, `stopping`
+        # would let the monitor see a dead process and start a second copy beside ours.
         process.spawn()
+        process.stopping = False
         if wait:
             process.wait_ready()
 
