@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 from typing import Any
 
 import httpx
@@ -137,6 +138,83 @@ def balance(
         raise typer.Exit(ExitCode.FAILED)
     if not as_json:
         console.print("[green]La cuadratura del mes está correcta.[/green]")
+
+
+class Resolution(StrEnum):
+    pagada = "pagada"
+    no_pagada = "no_pagada"
+    revisado = "revisado"
+
+
+@app.command("problemas")
+def issues(
+    mes: str | None = typer.Option(None, "--mes", help="Solo los de órdenes de ese mes, AAAA-MM"),
+    todos: bool = typer.Option(False, "--todos", help="También los ya resueltos"),
+    as_json: bool = typer.Option(False, "--json", help="Salida JSON para scripts"),
+) -> None:
+    """Problemas de pago: lo que el banco contradijo (rechazó una transferencia y la cargó,
+    la cargó y la rechazó, cargó dos veces una orden, rechazó un archivo entero).
+
+    Mientras un problema está abierto manda el cargo del banco: la orden cuenta como pagada
+    y no se envía de nuevo. Termina con código 1 si queda alguno abierto.
+    """
+    params: dict[str, Any] = {"status": "all" if todos else "open"}
+    if mes:
+        params["period"] = mes
+    found: list[dict[str, Any]] = Api(load_settings()).get(
+        "payments", "/v1/payment-issues", **params
+    )
+    if as_json:
+        print_json(found)
+    else:
+        table = Table(title="Problemas de pago" + (f" de {mes}" if mes else ""))
+        for column in ("Problema", "Mes", "Qué pasó", "Monto (CLP)", "Resolución"):
+            table.add_column(column, justify="right" if column.startswith("Monto") else "left")
+        for issue in found:
+            resolved = issue["resolution"]
+            table.add_row(
+                issue["id"],
+                issue["period"],
+                f"{issue['kind_label']}: {issue['detail']}",
+                _clp(issue["amount"]) if issue["amount"] is not None else "",
+                f"{resolved} ({issue['resolved_by']})" if resolved else "[red]abierto[/red]",
+            )
+        console.print(table)
+        if not found:
+            console.print("[green]No hay problemas de pago abiertos.[/green]")
+    if any(issue["resolution"] is None for issue in found):
+        raise typer.Exit(ExitCode.FAILED)
+
+
+@app.command("resolver")
+def resolve(
+    problema: str = typer.Argument(..., help="Id del problema (familias pagos problemas)"),
+    como: Resolution = typer.Option(
+        ...,
+        "--como",
+        help="pagada: el cargo del banco vale; no_pagada: el banco devolvió el cargo (la "
+        "orden se paga de nuevo en el próximo ciclo); revisado: nada más que hacer",
+    ),
+    nota: str | None = typer.Option(None, "--nota", help="Qué se confirmó con el banco"),
+    as_json: bool = typer.Option(False, "--json", help="Salida JSON para scripts"),
+) -> None:
+    """Resuelve un problema de pago según lo que confirmó el banco; queda en auditoría.
+
+    Solo la encargada de pagos (rol encargado_pagos) o quien administre el programa.
+    """
+    answer: dict[str, Any] = Api(load_settings()).request(
+        "payments",
+        "POST",
+        f"/v1/payment-issues/{problema}/resolution",
+        json={"resolution": como.value, "notes": nota},
+    )
+    if as_json:
+        print_json(answer)
+        return
+    console.print(
+        f"[green]Problema resuelto como «{answer['resolution']}»:[/green] "
+        f"{answer['kind_label']} ({answer['reference'] or answer['id']})"
+    )
 
 
 def _follow(api: Api, mes: str, *, quiet: bool) -> dict[str, Any]:

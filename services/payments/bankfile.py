@@ -217,7 +217,9 @@ def write_pain002(report: StatusReport, *, created_at: datetime | None = None) -
         _text(original, "OrgnlCtrlSum", str(report.original_control_sum))
     if report.group_status is not None:
         _text(original, "GrpSts", report.group_status)
-    if report.group_status == "RJCT":
+    if report.group_reason_code is not None or report.group_reason_text is not None:
+        _reason(original, report.group_reason_code, report.group_reason_text)
+    elif report.group_status == "RJCT":
         reasons = {(t.reason_code, t.reason_text) for t in report.transactions}
         if len(reasons) == 1:
             code, text = reasons.pop()
@@ -351,6 +353,13 @@ def parse_pain002(content: bytes) -> StatusReport:
         for info in doc.all(doc.root, "OrgnlPmtInfAndSts")
         for element in doc.all(info, "TxInfAndSts")
     )
+    group_reason = doc.find(original, "StsRsnInf")
+    group_reason_code = group_reason_text = None
+    if group_reason is not None:
+        group_reason_code = doc.optional_text(group_reason, "Rsn/Cd") or doc.optional_text(
+            group_reason, "Rsn/Prtry"
+        )
+        group_reason_text = " ".join(doc.texts(group_reason, "AddtlInf")) or None
     return StatusReport(
         message_id=doc.text(doc.one(doc.root, "GrpHdr"), "MsgId"),
         original_message_id=doc.text(original, "OrgnlMsgId"),
@@ -360,6 +369,8 @@ def parse_pain002(content: bytes) -> StatusReport:
             None if control_sum is None else doc.amount(original, "OrgnlCtrlSum")
         ),
         transactions=lines,
+        group_reason_code=group_reason_code,
+        group_reason_text=group_reason_text,
     )
 
 

@@ -19,10 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.payments.bank import BankAdapter, Debtor, Payee, PaymentFile, Transfer
 from services.payments.bankfile import write_pain001, write_payroll_csv
 from services.payments.in_person import in_person_service
+from services.payments.issue_reports import open_problems
 from services.payments.labels import CONCEPTS
 from services.payments.models import Batch, BatchLine
 from services.payments.repository import cycles as repository
-from services.payments.repository import orders
+from services.payments.repository import issues, orders
 from services.payments.repository.records import TransferLine
 from shared.clock import local_day
 from shared.contracts.payments import (
@@ -218,7 +219,8 @@ class CycleService:
             rejected_by_reason=reasons,
             in_person_available=get("available")[0],
             expired=get("expired")[0],
-            problems=[p for p in problems if p],
+            problems=[p for p in problems if p] + await open_problems(session),
+            open_issues=await issues.count_open(session),
             closed=cycle.closed_at is not None,
         )
 

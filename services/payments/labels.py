@@ -1,4 +1,5 @@
-"""What people read for payments' codes: concepts, order states and transfer states."""
+"""What people read for payments' codes: concepts, order and transfer states, and the
+problems a person resolves."""
 
 from __future__ import annotations
 
@@ -30,4 +31,16 @@ LINE_STATES = {
     "available": "disponible para cobro presencial",
     "claimed": "cobrada en caja",
     "expired": "caducada (renunciada)",
+    "disputed": "segundo cargo, en revisión",
+}
+ISSUE_KINDS = {
+    "cargo_tras_rechazo": "el banco la rechazó y después la cargó",
+    "rechazo_tras_cargo": "el banco la cargó y después la rechazó",
+    "segundo_cargo": "segundo cargo de una orden ya pagada",
+    "archivo_rechazado": "archivo rechazado entero por el banco",
+}
+RESOLUTIONS = {
+    "pagada": "pagada: el cargo del banco vale",
+    "no_pagada": "no pagada: el banco devolvió el cargo (o no lo hizo)",
+    "revisado": "revisado",
 }

@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.payments.issue_reports import open_problems
 from services.payments.repository import ledger as repository
 from services.payments.repository import orders
 from services.payments.repository.records import Money
@@ -117,6 +118,8 @@ class LedgerService:
         paid_twice = await repository.orders_paid_twice(session, period)
         if paid_twice:
             problems.append(f"{paid_twice} órdenes pagadas más de una vez")
+        # What the bank contradicted does not square until a person resolves it.
+        problems += await open_problems(session, period)
         return BalanceReport(
             period=period,
             owed=owed,

@@ -215,7 +215,8 @@ class BatchLine(Base):
     bank_code: Mapped[str] = mapped_column(String(10))
     account_kind: Mapped[str] = mapped_column(String(20))
     account_number: Mapped[str] = mapped_column(String(40))
-    # sent | accepted | settled | rejected | available | claimed | expired
+    # sent | accepted | settled | rejected | available | claimed | expired | disputed (the
+    # bank debited it although the order was paid by another line: a payment_issue)
     status: Mapped[str] = mapped_column(String(20))
     reason_code: Mapped[str | None] = mapped_column(String(10), default=None)
     reason_text: Mapped[str | None] = mapped_column(String(300), default=None)
@@ -223,6 +224,39 @@ class BatchLine(Base):
     settled_on: Mapped[date | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class PaymentIssue(Base):
+    """Something about money that does not add up, for a person to resolve.
+
+    Opened by reconciliation when the bank contradicts itself — it rejected a transfer it
+    debits, or debits one it rejected, or debits an order paid already — or refuses a whole
+    file. The bank's statement decides meanwhile (a debited order counts as paid and is
+    never sent again); the payments officer resolves it (`pagada`, `no_pagada` when the
+    bank returned the money, `revisado`), audited.
+    """
+
+    __tablename__ = "payment_issues"
+    __table_args__ = (
+        Index("ix_payment_issues_open", "period", postgresql_where=text("resolved_at IS NULL")),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    # cargo_tras_rechazo | rechazo_tras_cargo | segundo_cargo | archivo_rechazado
+    kind: Mapped[str] = mapped_column(String(40))
+    period: Mapped[date]  # the order's month, or the cycle's for a whole file
+    family_id: Mapped[UUID | None] = mapped_column(default=None)
+    order_id: Mapped[UUID | None] = mapped_column(ForeignKey("payment_orders.id"), default=None)
+    batch_id: Mapped[UUID | None] = mapped_column(ForeignKey("batches.id"), default=None)
+    end_to_end_id: Mapped[str | None] = mapped_column(String(35), default=None)
+    bank_reference: Mapped[str | None] = mapped_column(String(60), default=None)
+    amount: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    detail: Mapped[str] = mapped_column(String(500))
+    opened_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolved_by: Mapped[str | None] = mapped_column(String(120), default=None)
+    resolution: Mapped[str | None] = mapped_column(String(20), default=None)
+    notes: Mapped[str | None] = mapped_column(String(500), default=None)
 
 
 class BankMessageRecord(Base):

@@ -35,8 +35,11 @@ from services.payments.bank import (
 )
 from services.payments.bankfile import parse_camt054, parse_pain002
 from services.payments.events import money_event
+from services.payments.issues import issue_service
 from services.payments.ledger import BANK, PAYABLE, Posting, ledger_service
+from services.payments.models import Batch
 from services.payments.repository import reconciliation as repository
+from services.payments.repository.issues import NewIssue
 from services.payments.repository.records import RejectedLine
 from shared.contracts.payments import TransferRejected, TransferSettled
 from shared.db.outbox import add_events
@@ -58,6 +61,17 @@ REASONS = {
     "RC01": "código de banco incorrecto",
     "NARR": "motivo indicado por el banco",
 }
+
+
+DUPLICATE_FILE = "AM05"
+# Rejections that say nothing about the family's account — the file (totals, format,
+# signature, a duplicate), the paying account's funds, the bank's cut-off time — do not
+# count toward moving the payee to in-person payment.
+NOT_ABOUT_THE_PAYEE = frozenset({"AM04", "AM05", "AM10", "AM18", "TM01"})
+
+
+def about_the_payee(code: str) -> bool:
+    return code not in NOT_ABOUT_THE_PAYEE and not code.startswith(("DS", "DU", "FF"))
 
 
 def reason_text(code: str | None, text_: str | None) -> str:
@@ -167,47 +181,143 @@ class ReconciliationService:
                 f"el banco informa un total de {report.original_control_sum}; "
                 f"el archivo sumaba {batch.control_sum}"
             )
+        if report.group_status == "RJCT" and not report.transactions:
+            return problems + await self._whole_file_rejected(
+                session, batch, report, max_rejects=max_rejects
+            )
         rejected: list[tuple[str, str, str]] = []
         accepted: list[str] = []
         for line in report.transactions:
             if line.status == "RJCT":
                 code = line.reason_code or ""
+                if code == DUPLICATE_FILE:
+                    continue  # about a copy of the file: the original's answer decides
                 rejected.append((line.end_to_end_id, reason_text(code, line.reason_text), code))
             elif line.status in ("ACSC", "ACCP"):
                 accepted.append(line.end_to_end_id)
-        if report.group_status == "RJCT" and not report.transactions:
-            # The whole file was refused: every transfer in it goes back to be retried.
-            reason = "archivo rechazado por el banco"
-            ids = await repository.end_to_end_ids(session, batch.id)
-            rejected = [(e2e, reason, "") for e2e in ids]
         if accepted:
             await repository.accept_lines(session, batch.id, accepted)
         if rejected:
-            rows = await repository.reject_lines(
-                session,
-                batch.id,
-                ids=[r[0] for r in rejected],
-                reasons=[r[1] for r in rejected],
-                codes=[r[2] or None for r in rejected],
-            )
-            if len(rows) < len(rejected):
-                problems.append(
-                    f"{len(rejected) - len(rows)} rechazos de transferencias desconocidas "
-                    "o ya resueltas"
+            problems += await self._reject(session, batch, rejected, max_rejects=max_rejects)
+        group_code = report.group_reason_code or ""
+        if report.group_status == "RJCT" and group_code and not about_the_payee(group_code):
+            # The whole file refused, each transfer listed (its lines went back above).
+            why = reason_text(group_code, report.group_reason_text)
+            await self._file_refused(session, batch, why)
+        return problems
+
+    async def _whole_file_rejected(
+        self, session: AsyncSession, batch: Batch, report: StatusReport, *, max_rejects: int
+    ) -> list[str]:
+        """A group rejection that lists no transfer: of a copy, of a file the bank had
+        answered already, or of the file itself."""
+        code = report.group_reason_code or ""
+        why = (
+            reason_text(code, report.group_reason_text)
+            if code or report.group_reason_text
+            else ("sin motivo informado")
+        )
+        if code == DUPLICATE_FILE:
+            # A copy sent again (an upload retried after a lost answer): the original was
+            # received and its own answers decide. Nothing to change, nothing to undo.
+            log.info("bank_duplicate_file_rejected", message_id=batch.message_id)
+            return []
+        if await repository.answered_lines(session, batch.id):
+            return [
+                f"el banco rechaza entero el archivo {batch.message_id} ({why}) después de "
+                "haber aceptado o pagado transferencias suyas: no se cambia ninguna; "
+                "confirmarlo con el banco"
+            ]
+        reason = f"archivo rechazado por el banco: {why}; se envía de nuevo"
+        ids = await repository.end_to_end_ids(session, batch.id)
+        problems = await self._reject(
+            session, batch, [(e2e, reason, code) for e2e in ids], max_rejects=max_rejects,
+            whole_file=True,
+        )  # fmt: skip
+        await self._file_refused(session, batch, why)
+        return problems
+
+    async def _file_refused(self, session: AsyncSession, batch: Batch, why: str) -> None:
+        await repository.refuse_batch(session, batch.id)
+        await issue_service.open(
+            session,
+            "archivo_rechazado",
+            [
+                NewIssue(
+                    period=batch.cycle_period,
+                    batch_id=batch.id,
+                    amount=batch.control_sum,
+                    detail=(
+                        f"el banco rechazó entero el archivo {batch.message_id} "
+                        f"({batch.count} transferencias): {why}; sus órdenes vuelven a "
+                        "pendientes y se envían en un archivo nuevo"
+                    ),
                 )
-            channels = await repository.count_rejects(
-                session, [r.family_id for r in rows], max_rejects
-            )
+            ],
+        )
 
-            def explained(row: RejectedLine) -> str:
-                why = row.reason_text or "sin motivo informado"
-                if channels.get(row.family_id) == "presencial":
-                    return f"{why}; desde ahora se paga en forma presencial"
-                return why
-
-            await add_events(
-                session, [money_event(TransferRejected, r, reason=explained(r)) for r in rows]
+    async def _reject(
+        self,
+        session: AsyncSession,
+        batch: Batch,
+        rejected: list[tuple[str, str, str]],
+        *,
+        max_rejects: int,
+        whole_file: bool = False,
+    ) -> list[str]:
+        """Reject the transfers still in flight (their orders go back to pending); a
+        rejection of a transfer the bank debited already changes nothing but opens an issue."""
+        problems: list[str] = []
+        ids = [r[0] for r in rejected]
+        debited = await repository.settled_among(session, batch.id, ids)
+        rows = await repository.reject_lines(
+            session,
+            batch.id,
+            ids=ids,
+            reasons=[r[1] for r in rejected],
+            codes=[r[2] or None for r in rejected],
+        )
+        if debited:
+            reasons = {r[0]: r[1] for r in rejected}
+            await issue_service.open(
+                session,
+                "rechazo_tras_cargo",
+                [
+                    NewIssue(
+                        period=line.period,
+                        family_id=line.family_id,
+                        order_id=line.order_id,
+                        batch_id=line.batch_id,
+                        end_to_end_id=line.end_to_end_id,
+                        bank_reference=line.bank_reference,
+                        amount=int(line.amount),
+                        detail=(
+                            f"el banco cargó la transferencia {line.end_to_end_id} "
+                            f"({line.bank_reference}) y después la rechazó "
+                            f"({reasons.get(line.end_to_end_id)}): sigue pagada y no se envía "
+                            "de nuevo; si el banco devolvió el cargo, resolver como no pagada"
+                        ),
+                    )
+                    for line in debited
+                ],
             )
+        unmatched = len(rejected) - len(rows) - len(debited)
+        if unmatched > 0:
+            problems.append(f"{unmatched} rechazos de transferencias desconocidas o ya resueltas")
+        counted = [
+            r.family_id for r in rows if not whole_file and about_the_payee(r.reason_code or "")
+        ]
+        channels = await repository.count_rejects(session, counted, max_rejects)
+
+        def explained(row: RejectedLine) -> str:
+            why = row.reason_text or "sin motivo informado"
+            if row.family_id in counted and channels.get(row.family_id) == "presencial":
+                return f"{why}; desde ahora se paga en forma presencial"
+            return why
+
+        await add_events(
+            session, [money_event(TransferRejected, r, reason=explained(r)) for r in rows]
+        )
         return problems
 
     async def apply_notification(
@@ -236,9 +346,91 @@ class ReconciliationService:
             session,
             [money_event(TransferSettled, r, bank_reference=r.bank_reference) for r in rows],
         )
+        contradicted = [r for r in rows if r.was == "rejected"]
+        if contradicted:
+            # The money left: the order is paid and never sent again; a person confirms.
+            await issue_service.open(
+                session,
+                "cargo_tras_rechazo",
+                [
+                    NewIssue(
+                        period=r.period,
+                        family_id=r.family_id,
+                        order_id=r.order_id,
+                        batch_id=r.batch_id,
+                        end_to_end_id=r.end_to_end_id,
+                        bank_reference=r.bank_reference,
+                        amount=int(r.amount),
+                        detail=(
+                            f"el banco rechazó la transferencia {r.end_to_end_id} "
+                            f"({r.was_reason or 'sin motivo'}) y después la cargó "
+                            f"({r.bank_reference}): cuenta como pagada y no se envía de nuevo; "
+                            "si el banco devolvió el cargo, resolver como no pagada"
+                        ),
+                    )
+                    for r in contradicted
+                ],
+            )
         if len(rows) == len(entries):
             return []
-        return await _explain_unmatched(session, entries, {r.bank_reference for r in rows})
+        return await self._explain_unmatched(session, entries, {r.bank_reference for r in rows})
+
+    async def _explain_unmatched(
+        self, session: AsyncSession, entries: Sequence[DebitEntry], matched: set[str]
+    ) -> list[str]:
+        """Entries that paid nothing: a repeat of a known movement is fine; a debit of an
+        order paid by another transfer is kept on its line as a second debit, for a person;
+        the rest are problems."""
+        problems: list[str] = []
+        second: list[NewIssue] = []
+        for entry in entries:
+            if entry.bank_reference in matched:
+                continue
+            line = await repository.line_by_end_to_end_id(session, entry.end_to_end_id)
+            if line is None:
+                problems.append(f"cargo {entry.bank_reference} de una transferencia desconocida")
+            elif line.bank_reference == entry.bank_reference:
+                continue  # the same movement notified again
+            elif line.amount != entry.amount:
+                problems.append(
+                    f"cargo {entry.bank_reference} por {entry.amount}; la transferencia era por "
+                    f"{line.amount}"
+                )
+            elif line.status == "settled":
+                problems.append(
+                    f"segundo cargo {entry.bank_reference} para una transferencia ya pagada: "
+                    "pedir la reversa al banco"
+                )
+            elif (
+                line.status in ("sent", "accepted", "rejected")
+                and line.bank_reference is None
+                and line.order_paid
+            ):
+                await repository.dispute_line(
+                    session, line.id, entry.bank_reference, entry.booking_date
+                )
+                second.append(
+                    NewIssue(
+                        period=line.period,
+                        family_id=line.family_id,
+                        order_id=line.order_id,
+                        batch_id=line.batch_id,
+                        end_to_end_id=line.end_to_end_id,
+                        bank_reference=entry.bank_reference,
+                        amount=int(entry.amount),
+                        detail=(
+                            f"cargo {entry.bank_reference} de la transferencia "
+                            f"{line.end_to_end_id}, de una orden que otra transferencia ya "
+                            "pagó: pedir la reversa al banco"
+                        ),
+                    )
+                )
+            else:
+                problems.append(
+                    f"cargo {entry.bank_reference} para una transferencia en estado {line.status}"
+                )
+        await issue_service.open(session, "segundo_cargo", second)
+        return problems
 
 
 def why_not_applicable(exc: Exception) -> str | None:
@@ -269,36 +461,6 @@ _CONSTRAINTS = {
 def _first_line(error: object) -> str:
     text_ = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return text_.split(": ", 1)[-1][:300]
-
-
-async def _explain_unmatched(
-    session: AsyncSession, entries: Sequence[DebitEntry], matched: set[str]
-) -> list[str]:
-    """Entries that paid nothing: a repeat of a settled one is fine; the rest are problems."""
-    problems: list[str] = []
-    for entry in entries:
-        if entry.bank_reference in matched:
-            continue
-        line = await repository.line_by_end_to_end_id(session, entry.end_to_end_id)
-        if line is None:
-            problems.append(f"cargo {entry.bank_reference} de una transferencia desconocida")
-        elif line.status == "settled" and line.bank_reference == entry.bank_reference:
-            continue  # the same movement notified again
-        elif line.status == "settled":
-            problems.append(
-                f"segundo cargo {entry.bank_reference} para una transferencia ya pagada: "
-                "pedir la reversa al banco"
-            )
-        elif line.amount != entry.amount:
-            problems.append(
-                f"cargo {entry.bank_reference} por {entry.amount}; la transferencia era por "
-                f"{line.amount}"
-            )
-        else:
-            problems.append(
-                f"cargo {entry.bank_reference} para una transferencia en estado {line.status}"
-            )
-    return problems
 
 
 reconciliation_service = ReconciliationService()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -12,7 +12,13 @@ from shared.contracts.payments import PERIOD_PATTERN
 
 Channel = Literal["transferencia", "presencial"]
 AccountKind = Literal["cuenta_rut", "cuenta_vista", "cuenta_corriente", "cuenta_ahorro"]
-LineStatus = Literal["sent", "accepted", "settled", "rejected", "available", "claimed", "expired"]
+LineStatus = Literal[
+    "sent", "accepted", "settled", "rejected", "available", "claimed", "expired", "disputed"
+]
+IssueKind = Literal[
+    "cargo_tras_rechazo", "rechazo_tras_cargo", "segundo_cargo", "archivo_rechazado"
+]
+Resolution = Literal["pagada", "no_pagada", "revisado"]
 # A month paid (the first day of a calendar month), written AAAA-MM.
 Month = Annotated[
     date,
@@ -202,3 +208,32 @@ class ReliquidationsApplied(BaseModel):
 class BonusImportOut(BaseModel):
     registered: int
     already_registered: int
+
+
+class PaymentIssueOut(BaseModel):
+    """Something about money the bank contradicted, for the payments officer."""
+
+    id: UUID
+    kind: IssueKind
+    kind_label: str
+    period: Month = Field(description="Mes de la orden (o del ciclo, si es un archivo)")
+    family_id: UUID | None
+    reference: str | None = Field(description="Referencia de la transferencia (EndToEndId)")
+    bank_reference: str | None = Field(description="Referencia del cargo en el banco")
+    amount: int | None
+    detail: str
+    opened_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution: Resolution | None
+    notes: str | None
+
+
+class IssueResolutionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    resolution: Resolution = Field(
+        description="pagada: el cargo vale; no_pagada: el banco devolvió el cargo (la orden "
+        "vuelve a pendiente y se paga en el próximo ciclo); revisado: nada más que hacer"
+    )
+    notes: str | None = Field(None, max_length=500, description="Qué se confirmó con el banco")

@@ -183,6 +183,7 @@ class CycleProgress(Contract):
     in_person_available: int
     expired: int
     problems: list[str]
+    open_issues: int = Field(0, description="Problemas de pago sin resolver (de todos los meses)")
     closed: bool
 
 

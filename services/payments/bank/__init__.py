@@ -84,6 +84,10 @@ class StatusReport:
     original_count: int | None
     original_control_sum: int | None
     transactions: tuple[TransactionStatusLine, ...]
+    # Why the whole file was rejected (group RJCT): AM05 a duplicate file, AM10/AM18 its
+    # totals, AM04 no funds in the paying account…
+    group_reason_code: str | None = None
+    group_reason_text: str | None = None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ RUT_MISMATCH = ("BE01", "El RUT no corresponde al titular de la cuenta")
 RANDOM_REJECT = ("AC06", "Cuenta bloqueada")
 WRONG_COUNT = ("AM18", "NbOfTxs no coincide con el número de transferencias del archivo")
 WRONG_CONTROL_SUM = ("AM10", "CtrlSum no coincide con la suma de los montos del archivo")
+DUPLICATE_FILE = ("AM05", "Archivo duplicado: ya se recibió un archivo con este MsgId")
 # What a misconfigured gateway sends: a declaration of an encoding no parser knows.
 GARBLED = b'<?xml version="1.0" encoding="ISO-8859-99"?><Document>\xe1</Document>'
 
@@ -68,6 +69,15 @@ class BankFaults(BaseModel):
     # Every debit of a camt.054 carries the same bank reference (AcctSvcrRef), although a
     # movement can pay only one transfer: the notification cannot be applied.
     repeated_references: bool = False
+    # A file received again (the same MsgId) is answered with a group RJCT AM05, "archivo
+    # duplicado": a rejection of the copy, while the original keeps its own answers.
+    reject_resubmissions: bool = False
+    # A share of transfers (by seed and id) is rejected in the status report (RJCT AC06)
+    # and debited all the same in the camt.054 that follows it.
+    reject_and_debit_ratio: float = Field(0.0, ge=0, le=1)
+    # A share of settled transfers (by seed and id) is debited, then rejected (RJCT AC04)
+    # by a later status report.
+    debit_then_reject_ratio: float = Field(0.0, ge=0, le=1)
 
 
 @dataclass(frozen=True)
@@ -117,7 +127,7 @@ def plan_answers(
     refusal = file_level_reason(received)
     if refusal is not None:
         lines = [_rejected(t, refusal) for t in file.transfers]
-        return [[_status_report(received, receipt, 1, "RJCT", lines, now)]]
+        return [[_status_report(received, receipt, "E1", "RJCT", lines, now)]]
     lines = [verdict(t, faults) for t in file.transfers]
     if faults.partial and len(lines) > 1:
         half = math.ceil(len(lines) / 2)
@@ -127,8 +137,10 @@ def plan_answers(
     stages = []
     for number, chunk in enumerate(chunks, start=1):
         first_of_partial = len(chunks) > 1 and number == 1
-        status = "PART" if first_of_partial else _group_status(chunk)
-        stage = [_status_report(received, receipt, number, status, chunk, now)]
+        # What the status report says may contradict what the statement then shows.
+        reported = [_reported(line, faults) for line in chunk]
+        status = "PART" if first_of_partial else _group_status(reported)
+        stage = [_status_report(received, receipt, f"E{number}", status, reported, now)]
         settled = [line for line in chunk if line.status == "ACSC"]
         if settled:
             stage.append(
@@ -141,10 +153,54 @@ def plan_answers(
                     same_reference=faults.repeated_references,
                 )
             )
+        late = [_rejected_late(line) for line in settled if _rejected_after_debit(line, faults)]
+        if late:
+            late_status = _group_status(late)
+            stage.append(_status_report(received, receipt, f"R{number}", late_status, late, now))
         stages.append(stage)
     if faults.garbled_messages:
         stages[0].insert(0, OutgoingMessage(f"{receipt}-G1", "pain.002", GARBLED))
     return stages
+
+
+def duplicate_answer(
+    received: ReceivedPaymentFile, *, receipt: str, copy: int, now: datetime
+) -> OutgoingMessage:
+    """The group rejection of a file received again: about the copy, not the original."""
+    code, text = DUPLICATE_FILE
+    report = StatusReport(
+        message_id=f"{receipt}-D{copy}",
+        original_message_id=received.file.message_id,
+        group_status="RJCT",
+        original_count=received.declared_count,
+        original_control_sum=received.declared_control_sum,
+        transactions=(),
+        group_reason_code=code,
+        group_reason_text=text,
+    )
+    return OutgoingMessage(report.message_id, "pain.002", write_pain002(report, created_at=now))
+
+
+def _reported(line: TransactionStatusLine, faults: BankFaults) -> TransactionStatusLine:
+    """A settled transfer the status report rejects all the same (it is still debited)."""
+    if line.status != "ACSC" or not faults.reject_and_debit_ratio:
+        return line
+    if _draw(faults.seed, f"rechazo-y-cargo|{line.end_to_end_id}") >= faults.reject_and_debit_ratio:
+        return line
+    code, text = RANDOM_REJECT
+    return TransactionStatusLine(line.end_to_end_id, "RJCT", code, text)
+
+
+def _rejected_after_debit(line: TransactionStatusLine, faults: BankFaults) -> bool:
+    if not faults.debit_then_reject_ratio:
+        return False
+    draw = _draw(faults.seed, f"cargo-y-rechazo|{line.end_to_end_id}")
+    return draw < faults.debit_then_reject_ratio
+
+
+def _rejected_late(line: TransactionStatusLine) -> TransactionStatusLine:
+    code, text = CLOSED_ACCOUNT
+    return TransactionStatusLine(line.end_to_end_id, "RJCT", code, text)
 
 
 def _group_status(lines: list[TransactionStatusLine]) -> GroupStatus:
@@ -157,13 +213,13 @@ def _group_status(lines: list[TransactionStatusLine]) -> GroupStatus:
 def _status_report(
     received: ReceivedPaymentFile,
     receipt: str,
-    stage: int,
+    suffix: str,
     status: GroupStatus,
     lines: list[TransactionStatusLine],
     now: datetime,
 ) -> OutgoingMessage:
     report = StatusReport(
-        message_id=f"{receipt}-E{stage}",
+        message_id=f"{receipt}-{suffix}",
         original_message_id=received.file.message_id,
         group_status=status,
         original_count=received.declared_count,

@@ -28,7 +28,12 @@ from pydantic import ValidationError
 
 from services.payments.bank import BankMessage
 from services.payments.bank.dropbox import AcceptedFile, BankDropbox
-from services.payments.bank.faults import BankFaults, plan_answers, receipt_for
+from services.payments.bank.faults import (
+    BankFaults,
+    duplicate_answer,
+    plan_answers,
+    receipt_for,
+)
 from services.payments.bankfile import ReceivedPaymentFile, parse_pain001
 from shared.errors import ValidationFailed
 from shared.http.app import service_app
@@ -56,8 +61,11 @@ class BankSimulator:
         received = parse_pain001(content)
         receipt = receipt_for(received.file.message_id)
         async with self._lock:
-            if await asyncio.to_thread(self.dropbox.accepted, receipt) is not None:
+            known = await asyncio.to_thread(self.dropbox.accepted, receipt)
+            if known is not None:
                 log.info("bank_file_resubmitted", receipt=receipt)
+                if self.faults.reject_resubmissions:
+                    await asyncio.to_thread(self._reject_copy, known, received)
                 return receipt, True
             accepted = AcceptedFile(
                 receipt=receipt,
@@ -72,6 +80,19 @@ class BankSimulator:
             exit_now(CRASH_EXIT_CODE)
         self._answer_later(accepted, first_stage=1, received=received)
         return receipt, False
+
+    def _reject_copy(self, accepted: AcceptedFile, received: ReceivedPaymentFile) -> None:
+        """Answer a file received again with a group rejection (AM05) of the copy."""
+        copies = sum(
+            1
+            for line in self.dropbox.journal
+            if line.receipt == accepted.receipt and not line.stage
+        )
+        answer = duplicate_answer(
+            received, receipt=accepted.receipt, copy=copies + 1, now=datetime.now(UTC)
+        )
+        # Stage 0: outside the file's own answers, which go on (or resume) as they were.
+        self.dropbox.publish(accepted, 0, [answer], final=False)
 
     def resume(self) -> None:
         for accepted, next_stage in self.dropbox.unanswered():
@@ -273,6 +294,25 @@ def parse_arguments(settings: Settings, argv: Sequence[str] | None = None) -> ar
         help="antes de responder un archivo envía un mensaje ilegible (codificación desconocida)",
     )
     parser.add_argument(
+        "--rechazar-reenvios",
+        action="store_true",
+        help="un archivo recibido otra vez (mismo MsgId) se rechaza entero como duplicado (AM05)",
+    )
+    parser.add_argument(
+        "--rechazar-y-cargar",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="fracción de transferencias rechazadas en el pain.002 y cargadas igual en el camt.054",
+    )
+    parser.add_argument(
+        "--cargar-y-rechazar",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="fracción de transferencias cargadas y después rechazadas por otro pain.002",
+    )
+    parser.add_argument(
         "--referencias-repetidas",
         action="store_true",
         help="cada camt.054 da la misma referencia del banco a todos sus cargos",
@@ -294,6 +334,9 @@ def faults_from_arguments(arguments: argparse.Namespace) -> BankFaults:
         crash_after_accept=arguments.caer_tras_aceptar,
         garbled_messages=arguments.mensajes_ilegibles,
         repeated_references=arguments.referencias_repetidas,
+        reject_resubmissions=arguments.rechazar_reenvios,
+        reject_and_debit_ratio=arguments.rechazar_y_cargar,
+        debit_then_reject_ratio=arguments.cargar_y_rechazar,
     )
 
 

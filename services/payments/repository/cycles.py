@@ -25,6 +25,17 @@ BUILD_LINES = text(
         JOIN payees p ON p.family_id = o.family_id
         WHERE o.state = 'pending' AND o.period <= :period
           AND p.channel = :channel
+          -- Money follows the bank's statement: an order with a settlement, or whose
+          -- payment a person must still confirm, is never sent again.
+          AND NOT EXISTS (
+              SELECT 1 FROM batch_lines l
+              WHERE l.order_id = o.id AND l.status IN ('settled', 'claimed', 'disputed')
+          )
+          AND NOT EXISTS (
+              SELECT 1 FROM payment_issues i
+              WHERE i.order_id = o.id AND i.resolved_at IS NULL
+                AND i.kind IN ('cargo_tras_rechazo', 'rechazo_tras_cargo', 'segundo_cargo')
+          )
         ORDER BY o.period, o.id
         LIMIT :size
         FOR UPDATE OF o SKIP LOCKED

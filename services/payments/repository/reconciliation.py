@@ -14,8 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.payments.bank import BankMessage
 from services.payments.models import BankCursor, BankMessageRecord, Batch
-from services.payments.repository.records import LineState, RejectedLine, SettledLine
+from services.payments.repository.records import (
+    DebitedLine,
+    LineState,
+    RejectedLine,
+    SettledLine,
+)
 
+# A rejected transfer's order goes back to be paid again only if it is still waiting on
+# this transfer (`in_batch`) and nothing paid it: a rejection never undoes a payment.
 REJECT_LINES = text(
     """
     WITH incoming AS (
@@ -27,15 +34,34 @@ REJECT_LINES = text(
         FROM incoming i
         WHERE l.end_to_end_id = i.e2e AND l.batch_id = :batch_id
           AND l.status IN ('sent', 'accepted')
-        RETURNING l.order_id, l.family_id, l.period, l.concept, l.amount, l.reason_text
+        RETURNING l.order_id, l.family_id, l.period, l.concept, l.amount, l.reason_text,
+                  l.reason_code
     ), back AS (
         UPDATE payment_orders o SET state = 'pending', updated_at = now()
-        FROM hit WHERE o.id = hit.order_id
+        FROM hit WHERE o.id = hit.order_id AND o.state = 'in_batch'
+          AND NOT EXISTS (
+              SELECT 1 FROM batch_lines p
+              WHERE p.order_id = o.id AND p.status IN ('settled', 'claimed')
+          )
         RETURNING o.id
     )
     SELECT hit.* FROM hit
     """
 )
+
+# Lines the bank rejects although it debited them before (the statement stands).
+SETTLED_AMONG = text(
+    "SELECT id, order_id, family_id, period, concept, amount, end_to_end_id, bank_reference, "
+    "batch_id FROM batch_lines WHERE batch_id = :batch_id AND status = 'settled' "
+    "AND end_to_end_id = ANY(CAST(:ids AS text[]))"
+)
+
+ANSWERED_LINES = text(
+    "SELECT count(*) FROM batch_lines WHERE batch_id = :batch_id "
+    "AND status IN ('accepted', 'settled', 'disputed')"
+)
+
+REFUSE_BATCH = text("UPDATE batches SET state = 'refused' WHERE id = :batch_id")
 
 ACCEPT_LINES = text(
     "UPDATE batch_lines SET status = 'accepted', updated_at = now() "
@@ -55,19 +81,33 @@ COUNT_REJECTS = text(
     """
 )
 
+# A debit settles the transfer it names — in flight, or rejected before (the statement is
+# the truth about money that left) — and its order, unless the order was paid already: at
+# most one line per order (the first sent) in one statement; the rest are second debits.
+# A rejected line that has a bank reference had its debit given back: never again.
 SETTLE_LINES = text(
     """
     WITH incoming AS (
         SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:amounts AS bigint[]),
                              CAST(:refs AS text[]), CAST(:days AS date[]))
             AS t(e2e, amount, ref, day)
+    ), chosen AS (
+        SELECT DISTINCT ON (l.order_id) l.id, l.status AS was, l.reason_text AS was_reason,
+               i.ref, i.day
+        FROM batch_lines l JOIN incoming i ON l.end_to_end_id = i.e2e AND l.amount = i.amount
+        WHERE l.status IN ('sent', 'accepted', 'rejected') AND l.bank_reference IS NULL
+          AND NOT EXISTS (
+              SELECT 1 FROM batch_lines p
+              WHERE p.order_id = l.order_id AND p.status IN ('settled', 'claimed')
+          )
+        ORDER BY l.order_id, l.created_at, l.end_to_end_id
     ), hit AS (
         UPDATE batch_lines l
-        SET status = 'settled', bank_reference = i.ref, settled_on = i.day, updated_at = now()
-        FROM incoming i
-        WHERE l.end_to_end_id = i.e2e AND l.amount = i.amount
-          AND l.status IN ('sent', 'accepted')
-        RETURNING l.order_id, l.family_id, l.period, l.concept, l.amount, l.bank_reference
+        SET status = 'settled', bank_reference = c.ref, settled_on = c.day, updated_at = now()
+        FROM chosen c
+        WHERE l.id = c.id
+        RETURNING l.id, l.order_id, l.family_id, l.period, l.concept, l.amount,
+                  l.bank_reference, l.end_to_end_id, l.batch_id
     ), paid AS (
         UPDATE payment_orders o SET state = 'settled', updated_at = now()
         FROM hit WHERE o.id = hit.order_id
@@ -76,12 +116,21 @@ SETTLE_LINES = text(
         UPDATE payees p SET rejects_in_row = 0
         WHERE p.family_id IN (SELECT family_id FROM hit) AND p.rejects_in_row > 0
     )
-    SELECT hit.* FROM hit
+    SELECT hit.*, c.was, c.was_reason FROM hit JOIN chosen c ON c.id = hit.id
     """
 )
 
 LINE_BY_END_TO_END_ID = text(
-    "SELECT status, amount, bank_reference FROM batch_lines WHERE end_to_end_id = :e"
+    "SELECT l.id, l.order_id, l.family_id, l.period, l.concept, l.status, l.amount, "
+    "l.bank_reference, l.end_to_end_id, l.batch_id, EXISTS ("
+    "  SELECT 1 FROM batch_lines p WHERE p.order_id = l.order_id AND p.id <> l.id"
+    "  AND p.status IN ('settled', 'claimed')) AS order_paid "
+    "FROM batch_lines l WHERE l.end_to_end_id = :e"
+)
+
+DISPUTE_LINE = text(
+    "UPDATE batch_lines SET status = 'disputed', bank_reference = :ref, settled_on = :day, "
+    "updated_at = now() WHERE id = :id"
 )
 
 
@@ -155,6 +204,27 @@ async def accept_lines(session: AsyncSession, batch_id: UUID, ids: list[str]) ->
     await session.execute(ACCEPT_LINES, {"batch_id": batch_id, "ids": ids})
 
 
+async def settled_among(
+    session: AsyncSession, batch_id: UUID, ids: list[str]
+) -> Sequence[SettledLine]:
+    """The batch's lines among `ids` that a debit settled already."""
+    return (await session.execute(SETTLED_AMONG, {"batch_id": batch_id, "ids": ids})).all()
+
+
+async def answered_lines(session: AsyncSession, batch_id: UUID) -> int:
+    """How many of the batch's transfers the bank accepted or debited."""
+    return int((await session.execute(ANSWERED_LINES, {"batch_id": batch_id})).scalar_one())
+
+
+async def refuse_batch(session: AsyncSession, batch_id: UUID) -> None:
+    await session.execute(REFUSE_BATCH, {"batch_id": batch_id})
+
+
+async def dispute_line(session: AsyncSession, line_id: UUID, reference: str, day: date) -> None:
+    """A second debit for an order paid by another line: kept on the line, for a person."""
+    await session.execute(DISPUTE_LINE, {"id": line_id, "ref": reference, "day": day})
+
+
 async def reject_lines(
     session: AsyncSession,
     batch_id: UUID,
@@ -186,10 +256,10 @@ async def settle_lines(
     amounts: list[int],
     refs: list[str],
     days: list[date],
-) -> Sequence[SettledLine]:
-    """Settle the lines in flight whose amount matches, their orders too, and reset their
-    payees' reject count; returns the settled lines (order_id, family_id, period, concept,
-    amount, bank_reference)."""
+) -> Sequence[DebitedLine]:
+    """Settle the lines debited (in flight, or rejected before) whose amount matches and
+    whose order nothing paid yet, their orders too, and reset their payees' reject count;
+    returns the settled lines with their status before."""
     return (
         await session.execute(
             SETTLE_LINES, {"ids": ids, "amounts": amounts, "refs": refs, "days": days}
@@ -198,5 +268,5 @@ async def settle_lines(
 
 
 async def line_by_end_to_end_id(session: AsyncSession, end_to_end_id: str) -> LineState | None:
-    """(status, amount, bank_reference) of the line, or None."""
+    """Where the line stands (and whether another line paid its order), or None."""
     return (await session.execute(LINE_BY_END_TO_END_ID, {"e": end_to_end_id})).first()

@@ -23,9 +23,11 @@ from shared.contracts.payments import (
 )
 from shared.settings import Settings
 from tests.services.payments.test_payment_cycle import (
+    AMOUNT_2030_MONTH_1,
     CycleEnv,
     assert_paid_at_most_once,
     cycle_env,
+    events,
     families,
 )
 from tests.support.bank import set_faults
@@ -91,5 +93,123 @@ async def test_a_message_that_cannot_be_applied_is_a_problem_and_the_rest_is_app
         assert recorded[0][0] == 5
         # Asked again, nothing changes: the cursor moved past them.
         assert await poll(env) == progress
-        assert (await env.cuadratura(PERIOD))["paid"] == 7 * 24_523
+        assert (await env.cuadratura(PERIOD))["paid"] == 7 * AMOUNT_2030_MONTH_1
+        await assert_paid_at_most_once(env)
+
+
+async def build_all(env: CycleEnv) -> BatchesBuilt:
+    return await env.bus.request(
+        subjects.CYCLE_BUILD, BuildBatches(period=PERIOD, max_batches=10), BatchesBuilt
+    )
+
+
+async def test_a_duplicate_rejection_of_a_file_sent_again_leaves_the_original_paid(
+    it_settings: Settings, tmp_path: Path
+) -> None:
+    async with cycle_env(it_settings, tmp_path) as env:
+        await families(env, 7, date(2030, 1, 1), seed=6)
+        await env.bus.request(subjects.CYCLE_OPEN, OpenCycle(period=PERIOD), CycleOpened)
+        # The bank takes a while to answer, and refuses a copy of a file it already has.
+        set_faults(env.bank_url, delay_seconds=3, reject_resubmissions=True)
+        submitted = await send_one_batch(env)
+        # The same file again, as an upload retried after a lost answer sends it.
+        ((file_name, content),) = await env.sql(
+            "SELECT file_name, content FROM batches WHERE id = :b", b=submitted.batch_id
+        )
+        async with httpx.AsyncClient(base_url=env.bank_url) as bank:
+            again = await bank.post(
+                "/v1/archivos", content=content, headers={"X-Nombre-Archivo": file_name}
+            )
+        assert again.json()["duplicado"] is True
+        messages = await published(env, 3)
+        # The copy's rejection (AM05, no transfers listed) comes before the original's answers.
+        assert [m["message_id"].rsplit("-", 1)[1] for m in messages] == ["D1", "E1", "N1"]
+
+        progress = await poll(env)
+
+        assert (progress.settled, progress.rejected, progress.in_flight) == (7, 0, 0)
+        assert progress.problems == []
+        assert await events(env, subjects.TRANSFER_REJECTED) == 0
+        # Nothing goes back to be paid again.
+        assert (await build_all(env)).batch_ids == []
+        books = await env.cuadratura(PERIOD)
+        assert books["balanced"], books["problems"]
+        assert (books["paid"], books["pending"]) == (7 * AMOUNT_2030_MONTH_1, 0)
+        await assert_paid_at_most_once(env)
+
+
+OFFICER = {"X-Familias-Usuario": "encargada.pagos"}
+
+
+async def open_issues(env: CycleEnv) -> list[dict[str, Any]]:
+    response = await env.http.get("/v1/payment-issues", params={"status": "open"})
+    assert response.status_code == 200, response.text
+    issues: list[dict[str, Any]] = response.json()
+    return issues
+
+
+async def resolve(env: CycleEnv, issue_id: str, resolution: str) -> httpx.Response:
+    return await env.http.post(
+        f"/v1/payment-issues/{issue_id}/resolution",
+        json={"resolution": resolution, "notes": "confirmado con el banco por teléfono"},
+        headers=OFFICER,
+    )
+
+
+async def test_a_rejection_and_a_debit_of_one_transfer_pay_it_once_and_wait_for_a_person(
+    it_settings: Settings, tmp_path: Path
+) -> None:
+    async with cycle_env(it_settings, tmp_path) as env:
+        await families(env, 14, date(2030, 1, 1), seed=7)
+        await env.bus.request(subjects.CYCLE_OPEN, OpenCycle(period=PERIOD), CycleOpened)
+        # First file: every transfer rejected in the status report, then debited.
+        set_faults(env.bank_url, delay_seconds=0, reject_and_debit_ratio=1.0)
+        await send_one_batch(env)
+        await published(env, 2)
+        # Second file: every transfer debited, then rejected by a later status report.
+        set_faults(env.bank_url, reject_and_debit_ratio=0.0, debit_then_reject_ratio=1.0)
+        await send_one_batch(env)
+        await published(env, 5)
+
+        progress = await poll(env)
+
+        # The statement decides: the 14 were debited, so the 14 are paid, once each.
+        assert (progress.settled, progress.rejected, progress.in_flight) == (14, 0, 0)
+        assert await events(env, subjects.TRANSFER_SETTLED) == 14
+        # Each contradiction is a problem for a person: listed, in the progress, in the books.
+        issues = await open_issues(env)
+        assert sorted(i["kind"] for i in issues) == ["cargo_tras_rechazo"] * 7 + [
+            "rechazo_tras_cargo"
+        ] * 7
+        assert len(progress.problems) == 14
+        books = await env.cuadratura(PERIOD)
+        assert not books["balanced"]
+        assert any("sin resolver" in p for p in books["problems"])
+        assert books["paid"] == 14 * AMOUNT_2030_MONTH_1
+        # While they wait, nothing is sent again.
+        assert (await build_all(env)).batch_ids == []
+
+        # The bank confirms it gave one debit back: that order is owed again, the books say so.
+        returned = next(i for i in issues if i["kind"] == "cargo_tras_rechazo")
+        answer = await resolve(env, returned["id"], "no_pagada")
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["resolution"] == "no_pagada"
+        assert answer.json()["resolved_by"] == "encargada.pagos"
+        assert (await resolve(env, returned["id"], "pagada")).status_code == 409
+        for issue in issues:
+            if issue["id"] != returned["id"]:
+                assert (await resolve(env, issue["id"], "pagada")).status_code == 200
+        assert await open_issues(env) == []
+        books = await env.cuadratura(PERIOD)
+        assert books["balanced"], books["problems"]
+        assert (books["paid"], books["pending"]) == (
+            13 * AMOUNT_2030_MONTH_1,
+            AMOUNT_2030_MONTH_1,
+        )
+        rebuilt = await build_all(env)
+        assert (len(rebuilt.batch_ids), rebuilt.orders) == (1, 1)
+        audited = await env.sql(
+            "SELECT count(*) FROM audit_log WHERE action = 'problema_de_pago_resuelto'"
+        )
+        assert audited[0][0] == 14
         await assert_paid_at_most_once(env)

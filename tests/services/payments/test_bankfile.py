@@ -206,6 +206,18 @@ def test_a_rejected_file_states_its_reason_for_the_whole_group() -> None:
     assert group["StsRsnInf"][0]["Rsn"]["Cd"] == "AM10"
 
 
+def test_a_file_rejected_as_a_duplicate_reads_back_with_its_group_reason() -> None:
+    report = status_report(
+        group_status="RJCT",
+        transactions=(),
+        group_reason_code="AM05",
+        group_reason_text="Archivo duplicado",
+    )
+    content = write_pain002(report)
+    pain002_schema().validate(content)
+    assert parse_pain002(content) == report
+
+
 def test_pain002_version_10_and_iso_statuses_outside_our_contract_are_read() -> None:
     content = (
         write_pain002(status_report())
