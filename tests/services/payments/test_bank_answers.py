@@ -10,6 +10,16 @@ from typing import Any
 
 import httpx
 
+from services.payments.bank import (
+    BankMessage,
+    DebitEntry,
+    DebitNotification,
+    Debtor,
+    StatusReport,
+    TransactionStatusLine,
+)
+from services.payments.bankfile import write_camt054, write_pain002
+from services.payments.reconciliation import reconciliation_service
 from shared.contracts import subjects
 from shared.contracts.payments import (
     BatchesBuilt,
@@ -178,9 +188,10 @@ async def test_a_rejection_and_a_debit_of_one_transfer_pay_it_once_and_wait_for_
         assert await events(env, subjects.TRANSFER_SETTLED) == 14
         # Each contradiction is a problem for a person: listed, in the progress, in the books.
         issues = await open_issues(env)
-        assert sorted(i["kind"] for i in issues) == ["cargo_tras_rechazo"] * 7 + [
-            "rechazo_tras_cargo"
-        ] * 7
+        assert (
+            sorted(i["kind"] for i in issues)
+            == ["cargo_tras_rechazo"] * 7 + ["rechazo_tras_cargo"] * 7
+        )
         assert len(progress.problems) == 14
         books = await env.cuadratura(PERIOD)
         assert not books["balanced"]
@@ -212,4 +223,71 @@ async def test_a_rejection_and_a_debit_of_one_transfer_pay_it_once_and_wait_for_
             "SELECT count(*) FROM audit_log WHERE action = 'problema_de_pago_resuelto'"
         )
         assert audited[0][0] == 14
+        await assert_paid_at_most_once(env)
+
+
+async def apply(env: CycleEnv, cursor: int, kind: str, content: bytes) -> None:
+    """One bank message applied as a poll applies it (its own transaction)."""
+    message = BankMessage(cursor, f"MSG-{cursor}", kind, "archivo.xml", content)  # type: ignore[arg-type]
+    async with env.runtime.sessions() as session, session.begin():
+        await reconciliation_service.apply_message(session, message, max_rejects=2)
+
+
+def rejection(batch_message_id: str, end_to_end_id: str, cursor: int) -> bytes:
+    report = StatusReport(
+        message_id=f"MSG-{cursor}",
+        original_message_id=batch_message_id,
+        group_status="RJCT",
+        original_count=1,
+        original_control_sum=AMOUNT_2030_MONTH_1,
+        transactions=(TransactionStatusLine(end_to_end_id, "RJCT", "AC04", "Cuenta cerrada"),),
+    )
+    return write_pain002(report)
+
+
+def debit(end_to_end_id: str, reference: str, cursor: int) -> bytes:
+    notification = DebitNotification(
+        message_id=f"MSG-{cursor}",
+        entries=(DebitEntry(end_to_end_id, AMOUNT_2030_MONTH_1, date(2030, 1, 2), reference),),
+    )
+    account = Debtor("Programa Familias", "61979440-0", "012", "9000000001")
+    return write_camt054(notification, account=account)
+
+
+async def test_a_late_debit_of_a_transfer_sent_again_is_a_second_debit_never_a_second_payment(
+    it_settings: Settings, tmp_path: Path
+) -> None:
+    async with cycle_env(it_settings, tmp_path) as env:
+        await families(env, 1, date(2030, 1, 1), seed=8)
+        await env.bus.request(subjects.CYCLE_OPEN, OpenCycle(period=PERIOD), CycleOpened)
+        await build_all(env)
+        ((first, first_file),) = await env.sql(
+            "SELECT l.end_to_end_id, b.message_id FROM batch_lines l JOIN batches b "
+            "ON b.id = l.batch_id"
+        )
+        # Rejected: the order goes back, and the next build sends it again.
+        await apply(env, 1, "pain.002", rejection(first_file, first, 1))
+        assert len((await build_all(env)).batch_ids) == 1
+        ((second,),) = await env.sql("SELECT end_to_end_id FROM batch_lines WHERE status = 'sent'")
+        # Then the bank's statement shows the first transfer debited after all: it paid.
+        await apply(env, 2, "camt.054", debit(first, "MOV-1", 2))
+        # And the transfer sent again is debited too: money left twice, paid once.
+        await apply(env, 3, "camt.054", debit(second, "MOV-2", 3))
+
+        lines = await env.sql("SELECT end_to_end_id, status FROM batch_lines ORDER BY created_at")
+        assert lines == [(first, "settled"), (second, "disputed")]
+        issues = await open_issues(env)
+        assert sorted(i["kind"] for i in issues) == ["cargo_tras_rechazo", "segundo_cargo"]
+        books = await env.cuadratura(PERIOD)
+        assert books["paid"] == AMOUNT_2030_MONTH_1
+        assert not books["balanced"]
+        assert await events(env, subjects.TRANSFER_SETTLED) == 1
+        # The bank gives the second debit back; the first one stands.
+        by_kind = {i["kind"]: i["id"] for i in issues}
+        assert (await resolve(env, by_kind["segundo_cargo"], "pagada")).status_code == 422
+        assert (await resolve(env, by_kind["segundo_cargo"], "no_pagada")).status_code == 200
+        assert (await resolve(env, by_kind["cargo_tras_rechazo"], "pagada")).status_code == 200
+        books = await env.cuadratura(PERIOD)
+        assert books["balanced"], books["problems"]
+        assert (await build_all(env)).batch_ids == []
         await assert_paid_at_most_once(env)
