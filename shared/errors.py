@@ -6,11 +6,16 @@ from typing import Any, ClassVar
 
 
 class DomainError(Exception):
-    """A refusal the user can act on. `message` is shown as is, in Spanish."""
+    """A refusal the user can act on. `message` is shown as is, in Spanish.
+
+    `transient` tells the one kind that is no refusal: the world was not ready (a
+    dependency down), and the same request may succeed later (ARCHITECTURE.md, rule 6).
+    """
 
     code: ClassVar[str] = "error_de_dominio"
     http_status: ClassVar[int] = 422
     title: ClassVar[str] = "Solicitud no válida"
+    transient: ClassVar[bool] = False
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -56,6 +61,7 @@ class DependencyUnavailable(DomainError):
     code = "dependencia_no_disponible"
     http_status = 503
     title = "Servicio no disponible"
+    transient = True
 
 
 ERRORS_BY_CODE: dict[str, type[DomainError]] = {
