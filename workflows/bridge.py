@@ -4,6 +4,11 @@
 that names a family is signalled to it. Delivering the same event twice is harmless: the
 workflow id is unique and the workflow ignores an event id it has already seen.
 
+Temporal unreachable, overloaded or too slow is a transient failure (`DependencyUnavailable`):
+the consumer redelivers the event with backoff and the family's later events wait behind
+it (shared/bus/consumer.py); a payload that fails its contract is final and goes to dead
+letters.
+
 Run as its own process: `python -m workflows.bridge`.
 """
 
@@ -35,6 +40,7 @@ from shared.contracts.lifecycle import (
     family_workflow_id,
 )
 from shared.contracts.search import COHORT_YEAR, COMUNA, PHASE
+from shared.errors import DependencyUnavailable
 from shared.observability import get_logger
 from shared.process import mark_ready, run_process
 from shared.settings import Settings
@@ -46,6 +52,18 @@ log = get_logger(__name__)
 DURABLE = "bridge"
 
 
+# Temporal's answers that say "not now" rather than "no".
+TRANSIENT_RPC = frozenset(
+    {
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.RESOURCE_EXHAUSTED,
+        RPCStatusCode.ABORTED,
+        RPCStatusCode.CANCELLED,
+    }
+)
+
+
 class Bridge:
     def __init__(self, client: Client, task_queue: str) -> None:
         self.client = client
@@ -53,12 +71,17 @@ class Bridge:
         self.delivered = 0
 
     async def handle(self, event: Envelope) -> None:
-        if event.subject == subjects.FAMILY_REFERRED:
-            await self._start_family(event)
-        elif event.subject in subjects.NOT_BRIDGED:
-            pass
-        elif event.family_id is not None:
-            await self._signal_family(event)
+        try:
+            if event.subject == subjects.FAMILY_REFERRED:
+                await self._start_family(event)
+            elif event.subject in subjects.NOT_BRIDGED:
+                pass
+            elif event.family_id is not None:
+                await self._signal_family(event)
+        except RPCError as exc:
+            if exc.status in TRANSIENT_RPC:
+                raise DependencyUnavailable(f"Temporal no responde: {exc.message}") from exc
+            raise
         self.delivered += 1
 
     async def _start_family(self, event: Envelope) -> None:
