@@ -96,6 +96,17 @@ class ChaosStack:
         self.env: WorkflowEnvironment | None = None
         self.offset_file: Path | None = settings.clock_offset_file
         self._temporal: Client | None = None
+        self.held: set[str] = set()  # processes a fault holds down until it revives them
+        # What the supervisor says (crashes, restarts), kept beside the processes' logs.
+        journal = settings.logs_dir / "supervisor.log"
+        journal.parent.mkdir(parents=True, exist_ok=True)
+
+        def say(message: str) -> None:
+            with journal.open("a", encoding="utf-8") as out:
+                out.write(f"{datetime.now(UTC):%H:%M:%S.%f} {message}\n")
+
+        self.local.supervisor.say = say
+        self.say = say
 
     @property
     def supervisor(self) -> Any:
@@ -181,7 +192,9 @@ class ChaosStack:
         children are gone."""
         process = self.supervisor.processes[name]
         process.stopping = True  # the supervisor's monitor must not restart it meanwhile
+        self.held.add(name)
         pids = _tree(process.pid)
+        self.say(f"caos: kill -9 de {name} {pids}")
         process.signal(signal.SIGKILL)
         if process.popen is not None:
             process.popen.wait(timeout=30)
@@ -191,6 +204,8 @@ class ChaosStack:
     def stop_gracefully(self, name: str) -> Outage:
         process = self.supervisor.processes[name]
         pids = _tree(process.pid)
+        self.held.add(name)
+        self.say(f"caos: {name} detenido {pids}")
         self.supervisor.stop_process(name)
         _wait_gone(pids)
         return Outage(name, pids, time.monotonic())
@@ -198,19 +213,24 @@ class ChaosStack:
     def revive(self, name: str, *, wait: bool = True) -> None:
         """Start it again on the same data; while its dependencies are down it may crash
         at start, and then the supervisor restarts it with back-off, as in `make run`."""
-        self.supervisor.resume_process(name, wait=False)
+        self.held.discard(name)
+        if not self.alive(name):
+            self.supervisor.resume_process(name, wait=False)
+        self.say(f"caos: {name} iniciado de nuevo (pid {self.pid(name)})")
         if wait:
             self.supervisor.processes[name].wait_ready()
 
     async def heal(self, timeout: float = 180) -> None:
-        """Every process up and ready (after the last fault)."""
+        """Every process up and ready, but those a fault still holds down."""
         deadline = time.monotonic() + timeout
         for name, process in list(self.supervisor.processes.items()):
+            if name in self.held:
+                continue
             if process.stopping and process.popen is not None and process.popen.poll() is not None:
                 self.revive(name, wait=False)
         for name, process in list(self.supervisor.processes.items()):
-            while True:
-                if process.alive() and process._ready_quietly():
+            while name not in self.held:
+                if process.alive() and await asyncio.to_thread(process._ready_quietly):
                     break
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{name} no volvió a quedar listo: {process.last_words()}")
