@@ -6,7 +6,7 @@ from typing import NoReturn
 
 import typer
 
-from cli import family, nomina, payments, report, status
+from cli import events, family, nomina, payments, report, status
 from shared.observability import configure_logging
 from shared.process import exit_now
 from shared.settings import Settings
@@ -30,6 +30,7 @@ app.add_typer(family.app, name="familia")
 app.add_typer(nomina.app, name="nomina")
 app.add_typer(payments.app, name="pagos")
 app.add_typer(report.app, name="reporte")
+app.add_typer(events.app, name="eventos")
 
 
 def main() -> NoReturn:

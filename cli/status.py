@@ -1,15 +1,17 @@
-"""`familias estado`: is every server and process of the stack up?"""
+"""`familias estado`: is every server and process of the stack up, and has any consumer
+given up on an event (dead letters, `familias eventos`)?"""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import typer
 from rich.table import Table
 
-from cli.output import ExitCode, console, print_json
+from cli.output import ExitCode, console, local_time, print_json
 from shared.settings import Settings, load_settings
 
 # asyncpg, NATS and the Temporal SDK are imported where they are used: loading them costs
@@ -114,13 +116,43 @@ async def collect(settings: Settings) -> list[Check]:
     return checks
 
 
+async def dead_letters(settings: Settings) -> list[dict[str, Any]] | None:
+    """Dead letters and stopped families per consumer; None when NATS does not answer."""
+    from cli.events import summary
+    from shared.bus.client import Bus
+
+    try:
+        bus = await Bus.connect(settings, name="cli-estado-eventos", wait_seconds=2)
+    except Exception:
+        return None
+    try:
+        return await summary(bus)
+    except Exception:
+        return None
+    finally:
+        await bus.close()
+
+
+async def _everything(settings: Settings) -> tuple[list[Check], list[dict[str, Any]] | None]:
+    checks, consumers = await asyncio.gather(collect(settings), dead_letters(settings))
+    return checks, consumers
+
+
 def status(
     as_json: bool = typer.Option(False, "--json", help="Salida JSON para scripts"),
 ) -> None:
-    """Muestra si cada servidor y proceso del sistema está funcionando."""
-    checks = asyncio.run(collect(load_settings()))
+    """Muestra si cada servidor y proceso del sistema está funcionando, y las cartas
+    muertas (eventos que un consumidor no pudo aplicar) por consumidor."""
+    checks, consumers = asyncio.run(_everything(load_settings()))
     if as_json:
-        print_json([{"componente": c.component, "ok": c.ok, "detalle": c.detail} for c in checks])
+        print_json(
+            {
+                "componentes": [
+                    {"componente": c.component, "ok": c.ok, "detalle": c.detail} for c in checks
+                ],
+                "cartas_muertas": consumers,
+            }
+        )
     else:
         table = Table(title="Estado del sistema Familias")
         table.add_column("Componente")
@@ -130,5 +162,32 @@ def status(
             mark = "[green]funcionando[/green]" if check.ok else "[red]caído[/red]"
             table.add_row(check.component, mark, check.detail)
         console.print(table)
+        _print_dead_letters(consumers)
     if not all(check.ok for check in checks):
         raise typer.Exit(ExitCode.UNAVAILABLE)
+
+
+def _print_dead_letters(consumers: list[dict[str, Any]] | None) -> None:
+    if consumers is None:
+        console.print("Cartas muertas: no se pudieron leer (NATS no responde).")
+        return
+    if not consumers:
+        console.print("Cartas muertas: ninguna. Ninguna familia tiene eventos detenidos.")
+        return
+    table = Table(title="Cartas muertas y familias detenidas, por consumidor")
+    table.add_column("Consumidor")
+    table.add_column("Cartas muertas", justify="right")
+    table.add_column("La más antigua")
+    table.add_column("Familias detenidas", justify="right")
+    table.add_column("Reintentando", justify="right")
+    for row in consumers:
+        count = row["cartas_muertas"]
+        table.add_row(
+            f"{row['consumidor']} ← {row['eventos_de']}",
+            f"[yellow]{count}[/yellow]" if count else "0",
+            local_time(row["mas_antigua"]),
+            str(row["familias_detenidas"]),
+            str(row["reintentando"]),
+        )
+    console.print(table)
+    console.print("Detalle y decisiones: familias eventos listar")

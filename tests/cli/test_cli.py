@@ -36,10 +36,13 @@ async def test_estado_reports_every_server_and_process_as_running(system: LocalS
 
     # Heartbeats of the background processes arrive within a few seconds of their start.
     result = await eventually(report, until=lambda r: r.returncode == 0, timeout=30)
-    components = {c["componente"]: c for c in json.loads(result.stdout)}
+    answer = json.loads(result.stdout)
+    components = {c["componente"]: c for c in answer["componentes"]}
     assert {"PostgreSQL", "Temporal", "NATS"} <= set(components)
     assert len(components) >= 12, components  # 3 servers + 4 services + 5 background
     assert all(c["ok"] for c in components.values())
+    # No consumer gave up on an event (dead letters; the families they stop are listed too).
+    assert not [row for row in answer["cartas_muertas"] if row["cartas_muertas"]]
 
     table = familias(system.settings, "estado")
     assert table.returncode == 0
@@ -51,7 +54,7 @@ def test_estado_with_nothing_running_says_what_is_down_and_fails(tmp_path: Path)
     nothing = free_port_settings(tmp_path)  # free ports where nothing listens
     result = familias(nothing, "estado", "--json")
     assert result.returncode == 5
-    components = json.loads(result.stdout)
+    components = json.loads(result.stdout)["componentes"]
     assert components
     assert not any(c["ok"] for c in components)
 
