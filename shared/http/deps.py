@@ -22,7 +22,11 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-Session = Annotated[AsyncSession, Depends(db_session)]
+# scope="function": the transaction commits before the answer leaves. FastAPI's default for a
+# dependency with `yield` runs its exit after the response is sent, so a client got 201 for a
+# write not yet committed — lost if the process died then, and not yet visible to the
+# client's next request (found by the chaos suite, tests/chaos/README.md).
+Session = Annotated[AsyncSession, Depends(db_session, scope="function")]
 Runtime = Annotated[ServiceRuntime, Depends(service_runtime_of)]
 Actor = Annotated[
     str,
