@@ -166,26 +166,17 @@ class EventConsumer:
         dead_letters = await deadletter.ensure_stream(self.bus)
         self.lanes = await LaneStore.open(self.bus, self.owner, self.durable)
         await self._recover_interrupted_batch()
-        events = await self.bus.js.pull_subscribe(
+        events = await self._durable(
+            self.stream,
+            self.durable,
             self.bus.subject(self.filter_subject),
-            durable=self.durable,
-            stream=self.stream,
-            config=ConsumerConfig(
-                ack_policy=AckPolicy.EXPLICIT,
-                deliver_policy=DeliverPolicy.ALL,
-                ack_wait=self.settings.consumer_ack_wait_seconds,
-                max_ack_pending=10_000,
-            ),
+            ack_wait=self.settings.consumer_ack_wait_seconds,
         )
-        decisions = await self.bus.js.pull_subscribe(
+        decisions = await self._durable(
+            dead_letters,
+            f"{self.durable}-{self.owner}",
             deadletter.settle_subject(self.bus, self.durable, self.owner),
-            durable=f"{self.durable}-{self.owner}",
-            stream=dead_letters,
-            config=ConsumerConfig(
-                ack_policy=AckPolicy.EXPLICIT,
-                deliver_policy=DeliverPolicy.ALL,
-                ack_wait=max(self.settings.request_timeout_seconds * 6, 30.0),
-            ),
+            ack_wait=max(self.settings.request_timeout_seconds * 6, 30.0),
         )
         log.info(
             "consumer_started",
@@ -201,6 +192,24 @@ class EventConsumer:
             # A pending pull request would otherwise hold the connection's drain for 30 s.
             for subscription in (events, decisions):
                 await subscription.unsubscribe()
+
+    async def _durable(
+        self, stream: str, durable: str, subject: str, *, ack_wait: float
+    ) -> JetStreamContext.PullSubscription:
+        """Declare the durable (or update it: a changed ack wait applies to an existing one)
+        and bind to it."""
+        await self.bus.js.add_consumer(
+            stream,
+            ConsumerConfig(
+                durable_name=durable,
+                filter_subject=subject,
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_wait=ack_wait,
+                max_ack_pending=10_000,
+            ),
+        )
+        return await self.bus.js.pull_subscribe_bind(durable=durable, stream=stream)
 
     # -- events -------------------------------------------------------------------------
 
