@@ -273,18 +273,18 @@ class EventConsumer:
 
     async def _handle(self, delivery: Delivery) -> None:
         lane = self.lanes.get(delivery.lane)
-        if lane is not None and delivery.sequence > lane.head:
-            await self._hold(lane, delivery)
-            return
-        if lane is not None and delivery.sequence == lane.head and lane.state is LaneState.DEAD:
-            # Its dead letter stands (the first termination was lost): nothing to apply.
-            await delivery.message.term()
-            return
         if lane is not None and delivery.sequence < lane.head:
             # Earlier than the lane's head: applied before and come again (a lost ack). Should
             # it fail, it is a lane of its own: the family's lane keeps its head.
-            lane = None
             delivery.lane = lane_key(None, delivery.sequence)
+            lane = self.lanes.get(delivery.lane)
+        if lane is not None and delivery.sequence > lane.head:
+            await self._hold(lane, delivery)
+            return
+        if lane is not None and lane.state is LaneState.DEAD:
+            # Its dead letter stands (the first termination was lost): nothing to apply.
+            await delivery.message.term()
+            return
         if delivery.envelope is None:
             assert delivery.malformed is not None
             await self._failed(lane, delivery, delivery.malformed)

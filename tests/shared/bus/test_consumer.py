@@ -20,6 +20,7 @@ import pytest
 from shared.bus import deadletter
 from shared.bus.client import Bus
 from shared.bus.consumer import FAMILY_HEADER, consume
+from shared.bus.lanes import Lane, LaneState, LaneStore
 from shared.contracts import subjects
 from shared.contracts.envelope import Envelope
 from shared.errors import DependencyUnavailable, IllegalTransition
@@ -361,3 +362,29 @@ async def test_a_retry_that_fails_again_is_a_new_dead_letter_and_the_lane_stays_
 async def _now(value: T) -> T:
     """A probe for `eventually` that reads what the consumer has done so far."""
     return value
+
+
+async def test_an_event_earlier_than_its_lanes_head_fails_on_a_lane_of_its_own(
+    own_bus: Bus,
+) -> None:
+    """An event older than its family's stopped head (its ack was lost, a NATS crash) runs;
+    if it fails it does not take over, nor reset, the family's lane."""
+    families = Families()
+    store = await LaneStore.open(own_bus, "intake", DURABLE)
+    stopped = Lane(
+        key=families["A"],
+        family_id=families["A"],
+        head=99,
+        state=LaneState.RETRYING,
+        attempts=1,
+        since=datetime.now(UTC),
+    )
+    await store.put(stopped)
+    script = Script(failures={"A1": always(KeyError("family_code"))})
+    await publish(own_bus, families, "A1")
+    async with consuming(own_bus, script):
+        entries = await eventually(lambda: book(own_bus), until=lambda e: len(e) == 1)
+    assert entries[0].record.lane == "seq-1"
+    assert entries[0].record.attempts == MAX_DELIVERIES
+    lanes = await LaneStore.open(own_bus, "intake", DURABLE)
+    assert lanes.get(families["A"]) == stopped
