@@ -388,3 +388,21 @@ async def test_an_event_earlier_than_its_lanes_head_fails_on_a_lane_of_its_own(
     assert entries[0].record.attempts == MAX_DELIVERIES
     lanes = await LaneStore.open(own_bus, "intake", DURABLE)
     assert lanes.get(families["A"]) == stopped
+
+
+async def test_a_transient_failure_that_outlasts_its_patience_becomes_a_dead_letter(
+    own_bus: Bus,
+) -> None:
+    """Transient failures are bounded too: by attempts and by time (here no time at all)."""
+    impatient = own_bus.settings.model_copy(update={"consumer_transient_patience_seconds": 0})
+    bus = await Bus.connect(impatient, name="tests-consumer-impatient")
+    try:
+        families = Families()
+        script = Script(failures={"A1": always(DependencyUnavailable("Nadie atiende"))})
+        await publish(bus, families, "A1")
+        async with consuming(bus, script):
+            entries = await eventually(lambda: book(bus), until=lambda e: len(e) == 1)
+    finally:
+        await bus.close()
+    assert (entries[0].record.failure, entries[0].record.attempts) == ("transitorio", 3)
+    assert script.attempts["A1"] == MAX_DELIVERIES
