@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -10,6 +11,7 @@ import nats
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
+from nats.errors import Error as NatsError
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
@@ -39,6 +41,13 @@ class Bus:
         self._subscriptions: list[Subscription] = []
         self._answering: set[asyncio.Task[None]] = set()  # requests being answered (`serve`)
         self.closing = False
+        # Set when the connection drops: a request waiting then will never get its reply.
+        self._connection_lost = asyncio.Event()
+
+    def connection_lost(self) -> None:
+        """The connection dropped: fail the requests waiting for a reply (it is lost)."""
+        self._connection_lost.set()
+        self._connection_lost = asyncio.Event()
 
     @classmethod
     async def connect(cls, settings: Settings, name: str, *, wait_seconds: float = 30.0) -> Bus:
@@ -57,7 +66,7 @@ class Bus:
                         connect_timeout=2,
                         allow_reconnect=True,
                         error_cb=_log_nats_error,
-                        disconnected_cb=_log_disconnect(name, lambda: made[0].closing),
+                        disconnected_cb=_on_disconnect(name, made),
                         reconnected_cb=_log_reconnect(name),
                     ),
                     timeout=max(deadline - asyncio.get_running_loop().time(), 1.0),
@@ -81,7 +90,12 @@ class Bus:
         if self._answering:  # let the requests under way send their replies
             await asyncio.wait(set(self._answering), timeout=10)
         if not self.nc.is_closed:
-            await self.nc.drain()
+            try:
+                await self.nc.drain()
+            except Exception as exc:  # NATS away (reconnecting): nothing left to drain
+                log.debug("drain_failed", error=str(exc))
+                with contextlib.suppress(Exception):
+                    await self.nc.close()
 
     async def ensure_stream(self, owner: str) -> str:
         """Declare (or update) the durable stream of one producer; idempotent."""
@@ -111,17 +125,39 @@ class Bus:
         *,
         timeout: float | None = None,
     ) -> ReplyT:
-        """Send a command or query and return the typed answer; domain errors are re-raised."""
-        try:
-            message = await self.nc.request(
+        """Send a command or query and return the typed answer; domain errors are re-raised.
+
+        A reply is lost when NATS goes away while it is owed (core NATS keeps nothing): the
+        request then fails as soon as the connection drops, not at the end of its timeout,
+        and the caller (an activity, a consumer) retries in seconds. Commands carry their
+        idempotency key, so the retry never acts twice.
+        """
+        lost = asyncio.ensure_future(self._connection_lost.wait())
+        asking = asyncio.ensure_future(
+            self.nc.request(
                 self.subject(subject),
                 request.model_dump_json().encode(),
                 timeout=timeout or self.settings.request_timeout_seconds,
             )
+        )
+        try:
+            await asyncio.wait({asking, lost}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            lost.cancel()
+            if not asking.done():
+                asking.cancel()
+        if not asking.done() or asking.cancelled():
+            raise DependencyUnavailable(
+                f"Se perdió la conexión con NATS esperando la respuesta a {subject}"
+            )
+        try:
+            message = asking.result()
         except NoRespondersError as exc:
             raise DependencyUnavailable(f"Nadie atiende {subject} en este momento") from exc
         except NatsTimeoutError as exc:
             raise DependencyUnavailable(f"Sin respuesta a {subject} a tiempo") from exc
+        except NatsError as exc:  # reconnecting, closed: the request never went out
+            raise DependencyUnavailable(f"Sin conexión con NATS para {subject}: {exc}") from exc
         return Reply.model_validate_json(message.data).unwrap(reply_model)
 
     async def serve(
@@ -160,6 +196,7 @@ class Bus:
 
         subscription = await self.nc.subscribe(self.subject(subject), queue=queue, cb=on_message)
         self._subscriptions.append(subscription)
+        await self.nc.flush()  # the server knows the subscription when this returns
 
 
 async def _answer(
@@ -185,9 +222,14 @@ async def _log_nats_error(exc: Exception) -> None:
     log.warning("nats_error", error=str(exc))
 
 
-def _log_disconnect(name: str, closing: Callable[[], bool]) -> Callable[[], Awaitable[None]]:
+def _on_disconnect(name: str, made: list[Bus]) -> Callable[[], Awaitable[None]]:
+    """Log a disconnection (a close is no outage) and fail the requests waiting on it."""
+
     async def callback() -> None:
-        if closing():
+        bus = made[0] if made else None
+        if bus is not None:
+            bus.connection_lost()
+        if bus is not None and bus.closing:
             log.debug("nats_closed", client=name)
         else:
             log.warning("nats_disconnected", client=name)
