@@ -98,8 +98,21 @@ def progress(
     mes: str = MONTH,
     as_json: bool = typer.Option(False, "--json", help="Salida JSON para scripts"),
 ) -> None:
-    """Avance del ciclo de pagos del mes, sin esperar."""
-    _show(Api(load_settings()).get("supervision", f"/v1/payment-cycles/{mes}"), as_json)
+    """Avance del ciclo de pagos del mes, sin esperar: lo que el flujo del ciclo sabe y,
+    al día, lo que pagos sabe de sus lotes y transferencias. Señala las órdenes en lotes
+    armados que no llegaron al banco, las transferencias sin respuesta pasado el plazo y
+    los problemas de pago sin resolver."""
+    api = Api(load_settings())
+    answer: dict[str, Any] = api.get("supervision", f"/v1/payment-cycles/{mes}")
+    # The workflow's view is as of its last reading of the bank (or its end): the books'
+    # owner answers for now, when it can.
+    try:
+        live = api.http.get(f"{api.settings.service_url('payments')}/v1/cycles/{mes}")
+    except httpx.HTTPError:
+        live = None
+    if live is not None and live.status_code == 200:
+        answer["cycle"]["progress"] = live.json()
+    _show(answer, as_json)
 
 
 @app.command("cuadratura")
@@ -267,6 +280,28 @@ def _show(answer: dict[str, Any], as_json: bool) -> None:
         table.add_row("Sin respuesta del banco", str(progress["in_flight"]), "")
         table.add_row("Para cobro presencial", str(progress["in_person_available"]), "")
         table.add_row("Caducadas", str(progress["expired"]), "")
+        table.add_row(
+            "Lotes sin enviar / por enviar / rechazados enteros",
+            f"{progress.get('unsent_batches', 0)} / {progress.get('queued_batches', 0)}"
+            f" / {progress.get('refused_batches', 0)}",
+            "",
+        )
+        if progress.get("stranded_orders"):
+            table.add_row(
+                "[red]Órdenes varadas en lotes sin enviar[/red]",
+                str(progress["stranded_orders"]),
+                "",
+            )
+        if progress.get("overdue_in_flight"):
+            table.add_row(
+                "[red]Sin respuesta del banco pasado el plazo[/red]",
+                str(progress["overdue_in_flight"]),
+                "",
+            )
+        if progress.get("open_issues"):
+            table.add_row(
+                "[red]Problemas de pago sin resolver[/red]", str(progress["open_issues"]), ""
+            )
     console.print(table)
     for reason, count in sorted((progress.get("rejected_by_reason") or {}).items()):
         console.print(f"  Rechazo: {reason}: {count}")

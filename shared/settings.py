@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     )
     temporal_namespace: str = "familias"
     temporal_task_queue: str = "familias"
+    # Workflows the worker keeps in memory between their tasks (sticky execution; the SDK's
+    # default). 0 turns sticky execution off: Temporal's time-skipping test server never hands
+    # a killed worker's sticky tasks to another worker, so tests/chaos kills workers with 0.
+    worker_max_cached_workflows: int = Field(1000, ge=0)
     stream_prefix: str = ""
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -115,6 +119,14 @@ class Settings(BaseSettings):
     payments_cycle_day: int = Field(20, ge=1, le=28)
     # The bank may take its time with a file: how long a submission waits for its receipt.
     bank_timeout_seconds: float = Field(30.0, gt=0)
+    # Files payments hands to the bank at once (its submitter works apart from the cycle's
+    # requests, so a slow bank holds no NATS request open).
+    payments_bank_concurrency: int = Field(8, ge=1, le=64)
+    # A batch built and not yet accepted by the bank for longer than this is flagged (the
+    # cycle's progress, the cuadratura): it should have been sent minutes after building.
+    payments_unsent_alert_minutes: float = Field(30.0, ge=0)
+    # A transfer sent without a final answer from the bank for longer than this is flagged.
+    payments_in_flight_alert_hours: float = Field(72.0, ge=0)
     # Seconds between two readings of the bank's answers while a cycle waits.
     payments_poll_seconds: float = Field(30.0, gt=0)
     # Who pays: the debtor of every pain.001 (name, RUT, bank, account).

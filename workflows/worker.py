@@ -70,6 +70,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         activities=activities_for(bus),
         workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=5),
+        max_cached_workflows=settings.worker_max_cached_workflows,
     )
     async with Heartbeat(bus, "worker", settings.heartbeat_seconds).running(), worker:
         log.info("worker_started", task_queue=settings.temporal_task_queue)

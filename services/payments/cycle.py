@@ -10,17 +10,20 @@ orders a row-per-object ORM loop would dominate the cycle.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.payments.bank import BankAdapter, Debtor, Payee, PaymentFile, Transfer
+from services.payments.bank import Debtor, Payee, PaymentFile, Transfer
 from services.payments.bankfile import write_pain001, write_payroll_csv
 from services.payments.in_person import in_person_service
 from services.payments.issue_reports import open_problems
 from services.payments.labels import CONCEPTS
+from services.payments.ledger import BalanceReport, ledger_service
 from services.payments.models import Batch, BatchLine
 from services.payments.repository import cycles as repository
 from services.payments.repository import issues, orders
@@ -68,6 +71,54 @@ def payment_file(
     )
 
 
+# One build request stops starting batches after this long and answers `more`: at
+# 150,000 orders a batch takes up to ~0.4 s, so a request stays well inside its timeout.
+BUILD_BUDGET_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class AlertBounds:
+    """How long a batch may wait built-but-unsent, and a transfer sent without a final
+    answer, before the progress and the cuadratura flag them (settings)."""
+
+    unsent_after_seconds: float
+    in_flight_after_seconds: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> AlertBounds:
+        return cls(
+            settings.payments_unsent_alert_minutes * 60,
+            settings.payments_in_flight_alert_hours * 3600,
+        )
+
+    async def flags(
+        self, session: AsyncSession, period: date, *, of_month: bool
+    ) -> tuple[int, int]:
+        """(orders stranded in unsent batches, transfers overdue at the bank)."""
+        stranded = await repository.stranded_orders(
+            session, period, older_than_seconds=self.unsent_after_seconds, of_month=of_month
+        )
+        overdue = await repository.overdue_in_flight(
+            session, period, older_than_seconds=self.in_flight_after_seconds, of_month=of_month
+        )
+        return stranded, overdue
+
+    def problems(self, stranded: int, overdue: int) -> list[str]:
+        found = []
+        if stranded:
+            found.append(
+                f"{stranded} órdenes en lotes armados y no recibidos por el banco hace más de "
+                f"{self.unsent_after_seconds / 60:g} minutos: se deben enviar (el ciclo los "
+                "envía al leer el banco; si no corre, familias pagos ciclo … --reiniciar)"
+            )
+        if overdue:
+            found.append(
+                f"{overdue} transferencias sin respuesta final del banco hace más de "
+                f"{self.in_flight_after_seconds / 3600:g} horas: consultar al banco"
+            )
+        return found
+
+
 class CycleService:
     async def open(
         self, session: AsyncSession, period: date, *, in_person_expiry_months: int
@@ -108,8 +159,13 @@ class CycleService:
         size: int,
         max_batches: int,
         include_unsent: bool = False,
+        budget_seconds: float = BUILD_BUDGET_SECONDS,
     ) -> BatchesBuilt:
-        """Build up to `max_batches` batches, each committed on its own."""
+        """Build up to `max_batches` batches, each committed on its own, and stop early when
+        the time budget is spent (`more`: ask again), so one request stays short. A batch
+        committed by a call whose answer is lost is found later by its state
+        (`unsent_batch_ids`)."""
+        deadline = time.monotonic() + budget_seconds
         built: list[UUID] = []
         count = amount = 0
         async with sessions() as session:
@@ -120,8 +176,9 @@ class CycleService:
                     built.append(batch.id)
                     count += batch.count
                     amount += batch.control_sum
+        out_of_time = False
         for channel in ("transferencia", "presencial"):
-            while len(built) < max_batches:
+            while len(built) < max_batches and not out_of_time:
                 async with sessions() as session, session.begin():
                     result = await self.build_one_batch(session, period, channel, size)
                 if result is None:
@@ -129,8 +186,13 @@ class CycleService:
                 built.append(result[0])
                 count += result[1]
                 amount += result[2]
-        more = len(built) >= max_batches
+                out_of_time = time.monotonic() >= deadline
+        more = len(built) >= max_batches or out_of_time
         return BatchesBuilt(batch_ids=built, more=more, orders=count, amount=amount)
+
+    async def unsent(self, session: AsyncSession, period: date) -> list[UUID]:
+        """Batches built and never asked to be sent, of this cycle or an earlier one."""
+        return list(await repository.unsent_batch_ids(session, period))
 
     async def render_batch(
         self, session: AsyncSession, batch_id: UUID, settings: Settings, *, now: datetime
@@ -154,39 +216,35 @@ class CycleService:
         return batch
 
     async def submit_batch(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        batch_id: UUID,
-        bank: BankAdapter,
-        settings: Settings,
-        *,
-        now: datetime,
+        self, session: AsyncSession, batch_id: UUID, settings: Settings, *, now: datetime
     ) -> BatchSubmitted:
-        async with sessions() as session, session.begin():
-            batch = await self.render_batch(session, batch_id, settings, now=now)
-            message_id, file_name, content = batch.message_id, batch.file_name, batch.content
-            channel, count, control_sum = batch.channel, batch.count, batch.control_sum
-        assert file_name is not None
-        assert content is not None
-        receipt: str | None = None
-        if channel == "transferencia":
-            # Outside any transaction: the bank may be slow. A timeout raises and the activity
-            # retries; the bank answers a known MsgId with the same receipt, never a 2nd payment.
-            receipt = await bank.submit(file_name, content)
-        async with sessions() as session, session.begin():
-            await repository.mark_submitted(session, batch_id, receipt)
+        """Write the batch's file (once) and record that it must be sent: a transfer file is
+        queued for the submitter (`submission.py`), which hands it to the bank; an
+        in-person nómina goes to the counters as it is. Answers at once; asking again is
+        harmless, and a file the bank refused is never queued again."""
+        batch = await self.render_batch(session, batch_id, settings, now=now)
+        if batch.state == "built":
+            if batch.channel == "transferencia":
+                await repository.queue_batch(session, batch_id)
+            else:
+                await repository.mark_submitted(session, batch_id, None)
+            await session.flush()
+            await session.refresh(batch)
         return BatchSubmitted(
             batch_id=batch_id,
-            message_id=message_id,
-            receipt=receipt,
-            count=count,
-            control_sum=control_sum,
+            message_id=batch.message_id,
+            receipt=batch.receipt,
+            count=batch.count,
+            control_sum=batch.control_sum,
+            state=batch.state,
         )
 
     async def close(self, session: AsyncSession, period: date) -> None:
         await repository.close(session, period)
 
-    async def progress(self, session: AsyncSession, period: date) -> CycleProgress:
+    async def progress(
+        self, session: AsyncSession, period: date, *, alerts: AlertBounds
+    ) -> CycleProgress:
         cycle = await repository.get(session, period)
         if cycle is None:
             raise NotFound(f"No hay ciclo de pagos para {period:%Y-%m}")
@@ -200,7 +258,11 @@ class CycleService:
             if status == "rejected":
                 why = reason or "sin motivo"
                 reasons[why] = reasons.get(why, 0) + int(count)
-        problems = await repository.bank_problems_since(session, cycle.cut_off_at)
+        problems = [p for p in await repository.bank_problems_since(session, cycle.cut_off_at) if p]
+        states = await repository.batch_states(session, period)
+        stranded, overdue = await alerts.flags(session, period, of_month=False)
+        problems += alerts.problems(stranded, overdue)
+        problems += await open_problems(session)
 
         def get(status: str) -> tuple[int, int]:
             return by_status.get(status, (0, 0))
@@ -219,9 +281,25 @@ class CycleService:
             rejected_by_reason=reasons,
             in_person_available=get("available")[0],
             expired=get("expired")[0],
-            problems=[p for p in problems if p] + await open_problems(session),
+            problems=problems,
             open_issues=await issues.count_open(session),
+            unsent_batches=states.get("built", 0),
+            queued_batches=states.get("queued", 0),
+            submitted_batches=states.get("submitted", 0),
+            refused_batches=states.get("refused", 0),
+            stranded_orders=stranded,
+            overdue_in_flight=overdue,
             closed=cycle.closed_at is not None,
+        )
+
+    async def books(
+        self, session: AsyncSession, period: date, *, alerts: AlertBounds
+    ) -> BalanceReport:
+        """The month's cuadratura, with the orders of the month stuck on the way to the
+        bank (or at the bank) past the alert bounds among its problems."""
+        stranded, overdue = await alerts.flags(session, period, of_month=True)
+        return await ledger_service.balance_report(
+            session, period, alerts=alerts.problems(stranded, overdue)
         )
 
     async def transfers(

@@ -9,12 +9,13 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.payments.bank.http import HttpBankAdapter
-from services.payments.cycle import cycle_service
+from services.payments.cycle import AlertBounds, cycle_service
 from services.payments.entitlements import entitlement_service
 from services.payments.holds import hold_service
 from services.payments.payees import payee_service
 from services.payments.periods import parse_period
 from services.payments.reconciliation import reconciliation_service
+from services.payments.submission import BankSubmitter
 from services.payments.tariff_store import tariff_service
 from shared.bus.consumer import consume
 from shared.contracts import subjects
@@ -29,11 +30,13 @@ from shared.contracts.payments import (
     EntitlementRegistered,
     GetCycleProgress,
     HoldPayments,
+    ListUnsentBatches,
     OpenCycle,
     PaymentsHeld,
     PollBank,
     RegisterEntitlement,
     SubmitBatch,
+    UnsentBatches,
 )
 from shared.db.idempotency import run_once
 from shared.db.inbox import first_delivery
@@ -52,6 +55,10 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
     http = httpx.AsyncClient(timeout=settings.bank_timeout_seconds)
     bank = HttpBankAdapter(settings.service_url("bank"), http)
     runtime.on_stop(http.aclose)
+    alerts = AlertBounds.of(settings)
+    # Files go to the bank from here, not from the cycle's requests (submission.py).
+    submitter = BankSubmitter(runtime.sessions, bank, settings)
+    runtime.run_in_background("bank-submitter", submitter.run)
 
     async def register(command: RegisterEntitlement) -> EntitlementRegistered:
         async def apply(session: AsyncSession) -> EntitlementRegistered:
@@ -89,34 +96,45 @@ async def register_handlers(runtime: ServiceRuntime) -> None:
             include_unsent=command.include_unsent,
         )
 
+    async def unsent(query: ListUnsentBatches) -> UnsentBatches:
+        async with runtime.sessions() as session:
+            ids = await cycle_service.unsent(session, parse_period(query.period))
+        return UnsentBatches(batch_ids=ids)
+
     async def submit(command: SubmitBatch) -> BatchSubmitted:
-        return await cycle_service.submit_batch(
-            runtime.sessions, command.batch_id, bank, settings, now=runtime.clock()
-        )
+        async with runtime.sessions() as session, session.begin():
+            submitted = await cycle_service.submit_batch(
+                session, command.batch_id, settings, now=runtime.clock()
+            )
+        submitter.queued()
+        return submitted
 
     async def poll(command: PollBank) -> CycleProgress:
         await reconciliation_service.poll(
             runtime.sessions, bank, max_rejects=settings.payments_max_rejects
         )
         async with runtime.sessions() as session:
-            return await cycle_service.progress(session, parse_period(command.period))
+            return await cycle_service.progress(
+                session, parse_period(command.period), alerts=alerts
+            )
 
     async def close(command: CloseCycle) -> CycleProgress:
         period = parse_period(command.period)
         async with runtime.sessions() as session, session.begin():
             await cycle_service.close(session, period)
         async with runtime.sessions() as session:
-            return await cycle_service.progress(session, period)
+            return await cycle_service.progress(session, period, alerts=alerts)
 
     async def get_progress(query: GetCycleProgress) -> CycleProgress:
         async with runtime.sessions() as session:
-            return await cycle_service.progress(session, parse_period(query.period))
+            return await cycle_service.progress(session, parse_period(query.period), alerts=alerts)
 
     serve = runtime.bus.serve
     await serve(subjects.ENTITLEMENT_REGISTER, RegisterEntitlement, register, queue=QUEUE)
     await serve(subjects.PAYMENTS_HOLD, HoldPayments, hold, queue=QUEUE)
     await serve(subjects.CYCLE_OPEN, OpenCycle, open_cycle, queue=QUEUE)
     await serve(subjects.CYCLE_BUILD, BuildBatches, build, queue=QUEUE)
+    await serve(subjects.BATCHES_UNSENT, ListUnsentBatches, unsent, queue=QUEUE)
     await serve(subjects.BATCH_SUBMIT, SubmitBatch, submit, queue=QUEUE)
     await serve(subjects.BANK_POLL, PollBank, poll, queue=QUEUE)
     await serve(subjects.CYCLE_CLOSE, CloseCycle, close, queue=QUEUE)

@@ -93,8 +93,16 @@ class LedgerService:
         rows = [row for posting in postings if posting.amount > 0 for row in posting.rows()]
         await repository.add_entries(session, rows)
 
-    async def balance_report(self, session: AsyncSession, period: date) -> BalanceReport:
-        """The month's books: every check is a query that must come out equal."""
+    async def balance_report(
+        self,
+        session: AsyncSession,
+        period: date,
+        *,
+        alerts: list[str] | None = None,
+    ) -> BalanceReport:
+        """The month's books: every check is a query that must come out equal. `alerts`
+        are what the cycle flags about the month's orders (stranded in unsent batches,
+        overdue at the bank): the books cannot square with the bank while they stand."""
         accounts = await repository.balances(session, period)
         by_state = await orders.totals_of_month(session, period)
         owed = sum(amount for _, amount in by_state.values())
@@ -118,8 +126,10 @@ class LedgerService:
         paid_twice = await repository.orders_paid_twice(session, period)
         if paid_twice:
             problems.append(f"{paid_twice} órdenes pagadas más de una vez")
-        # What the bank contradicted does not square until a person resolves it.
+        # What the bank contradicted does not square until a person resolves it, nor do
+        # orders stuck on the way to the bank.
         problems += await open_problems(session, period)
+        problems += alerts or []
         return BalanceReport(
             period=period,
             owed=owed,

@@ -162,6 +162,9 @@ class Batch(Base):
     """Up to ~1,000 transfers of one cycle: one pain.001 file with its control totals."""
 
     __tablename__ = "batches"
+    __table_args__ = (
+        Index("ix_batches_unsent", "seq", postgresql_where=text("state IN ('built', 'queued')")),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
     cycle_period: Mapped[date] = mapped_column(ForeignKey("payment_cycles.period"), index=True)
@@ -170,12 +173,20 @@ class Batch(Base):
     channel: Mapped[str] = mapped_column(String(20))
     count: Mapped[int]
     control_sum: Mapped[int] = mapped_column(BigInteger)
-    state: Mapped[str] = mapped_column(String(20), default="built")  # built|submitted
+    # built → queued (the cycle asked to send it) → submitted (the bank's receipt) | refused
+    # (the bank refused the whole file: its orders went back to pending, never sent as is).
+    state: Mapped[str] = mapped_column(String(20), default="built")
     file_name: Mapped[str | None] = mapped_column(String(100), default=None)
     content: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     receipt: Mapped[str | None] = mapped_column(String(100), default=None)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+    queued_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The submitter's uploads: how many, when the next may start (a lease while one is
+    # under way, a back-off after a failure), and the last failure's reason.
+    submit_attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(String(300), default=None)
 
 
 class BatchLine(Base):

@@ -83,10 +83,11 @@ def reason_text(code: str | None, text_: str | None) -> str:
 
 # The bank's messages are read a page at a time (a camt.054 for 1,000 transfers is ~0.5 MB),
 # and one poll stops after the time budget: the backlog of a 150,000-transfer cycle (~300
-# messages) is then applied over several polls, each well inside the caller's timeout, with
-# one page in memory at a time (bench/RESULTS.md, payment cycle).
+# messages, ~0.25 s each) is then applied over several polls, each well inside the
+# caller's short timeout (a lost reply costs seconds), with one page in memory at a time
+# (bench/RESULTS.md, payment cycle).
 POLL_PAGE = 20
-POLL_BUDGET_SECONDS = 45.0
+POLL_BUDGET_SECONDS = 15.0
 
 
 class ReconciliationService:
@@ -181,6 +182,10 @@ class ReconciliationService:
                 f"el banco informa un total de {report.original_control_sum}; "
                 f"el archivo sumaba {batch.control_sum}"
             )
+        if report.group_reason_code != DUPLICATE_FILE:
+            # The bank answers about the file: it has it, whatever became of the upload's
+            # own answer (the submitter does not send it again).
+            await repository.mark_received(session, batch.id)
         if report.group_status == "RJCT" and not report.transactions:
             return problems + await self._whole_file_rejected(
                 session, batch, report, max_rejects=max_rejects
@@ -228,6 +233,15 @@ class ReconciliationService:
                 "haber aceptado o pagado transferencias suyas: no se cambia ninguna; "
                 "confirmarlo con el banco"
             ]
+        return await self.refuse_file(session, batch, why, code=code, max_rejects=max_rejects)
+
+    async def refuse_file(
+        self, session: AsyncSession, batch: Batch, why: str, *, code: str = "", max_rejects: int
+    ) -> list[str]:
+        """The bank refused the whole file (at upload, or in a status report): its transfers
+        are rejected and their orders go back to pending, to be sent in a new file (new
+        message and transfer ids, never this file again); the refusal is an issue a person
+        sees. A file-level refusal counts against no family."""
         reason = f"archivo rechazado por el banco: {why}; se envía de nuevo"
         ids = await repository.end_to_end_ids(session, batch.id)
         problems = await self._reject(

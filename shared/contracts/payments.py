@@ -138,8 +138,25 @@ class BatchesBuilt(Contract):
     amount: int
 
 
+class ListUnsentBatches(CycleStep):
+    """Every batch built and never sent, by whatever step, attempt or cycle (up to this
+    month's) built it: a build retried after committing some batches returned without
+    them, so the cycle asks for them by their state."""
+
+    subject: ClassVar[str] = subjects.BATCHES_UNSENT
+
+
+class UnsentBatches(Contract):
+    batch_ids: list[UUID]
+
+
 class SubmitBatch(Contract):
-    """Write the batch's pain.001 (once) and hand it to the bank (safe to repeat)."""
+    """Write the batch's pain.001 (once) and send it to the bank (safe to repeat).
+
+    Payments records the intent and answers at once (`state` queued); its submitter hands
+    the file to the bank, retrying with back-off, so no request waits on a slow bank. The
+    cycle learns the bank's answers by polling. A refused file is never sent again as is.
+    """
 
     subject: ClassVar[str] = subjects.BATCH_SUBMIT
 
@@ -152,6 +169,7 @@ class BatchSubmitted(Contract):
     receipt: str | None
     count: int
     control_sum: int
+    state: str = Field("submitted", description="queued, submitted or refused")
 
 
 class PollBank(CycleStep):
@@ -184,6 +202,18 @@ class CycleProgress(Contract):
     expired: int
     problems: list[str]
     open_issues: int = Field(0, description="Problemas de pago sin resolver (de todos los meses)")
+    unsent_batches: int = Field(
+        0, description="Lotes armados que nadie ha pedido enviar (de este ciclo o anteriores)"
+    )
+    queued_batches: int = Field(0, description="Lotes por enviar: esperan el recibo del banco")
+    submitted_batches: int = Field(0, description="Lotes recibidos por el banco")
+    refused_batches: int = Field(0, description="Archivos rechazados enteros por el banco")
+    stranded_orders: int = Field(
+        0, description="Órdenes en lotes armados y no enviados pasado el plazo de alerta"
+    )
+    overdue_in_flight: int = Field(
+        0, description="Transferencias enviadas sin respuesta final pasado el plazo de alerta"
+    )
     closed: bool
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import psutil
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from deploy.local.ports import free_ports
@@ -124,6 +125,8 @@ class ChaosStack:
                 "temporal_address": env.client.service_client.config.target_host,
                 "temporal_namespace": env.client.namespace,
                 "clock_offset_file": data_dir / "reloj-desfase-segundos",
+                # The test server would keep a killed worker's sticky tasks forever.
+                "worker_max_cached_workflows": 0,
             }
         stack = cls(chaos_settings(data_dir, **overrides), project_dir=project_dir)
         stack.env = env
@@ -172,9 +175,21 @@ class ChaosStack:
     async def skip_to(self, moment: datetime) -> None:
         """Skip the test server's clock to `moment` (timers fire on the way); services follow."""
         assert self.env is not None
-        ahead = moment - await self.env.get_current_time()
-        if ahead > timedelta(0):
-            await self.env.sleep(ahead)
+        for attempt in range(1, 11):
+            ahead = moment - await self.env.get_current_time()
+            if ahead <= timedelta(0):
+                break
+            started = time.monotonic()
+            try:
+                await self.env.sleep(ahead)
+                break
+            except RPCError as exc:
+                # The server skips only while nothing holds time still (a task a killed
+                # worker had started holds it until its timeout): ask again.
+                self.say(
+                    f"caos: salto del reloj interrumpido tras {time.monotonic() - started:.0f} s "
+                    f"(intento {attempt}): {exc}"
+                )
         await self.follow_test_server()
 
     # --- processes ----------------------------------------------------------------------

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         QUERY_CYCLE_PROGRESS,
         BuildBatches,
         CloseCycle,
+        ListUnsentBatches,
         OpenCycle,
         PaymentCycleInput,
         PaymentCycleView,
@@ -41,8 +42,12 @@ with workflow.unsafe.imports_passed_through():
 ArgT = TypeVar("ArgT")
 RetT = TypeVar("RetT")
 
-RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
+# A step's request fails in seconds when its reply is lost (activities.py); retried at 1,
+# 2, 4, 8 s and then every 10 s, a cycle resumes within seconds of payments or NATS coming
+# back, instead of waiting out a minute-long back-off.
+RETRY = RetryPolicy(maximum_interval=timedelta(seconds=10))
 STEP_TIMEOUT = timedelta(minutes=3)
+PATCH_UNSENT = "lotes-sin-enviar"
 BATCHES_PER_STEP = 20
 SUBMIT_IN_PARALLEL = 8
 HISTORY_LIMIT = 8_000  # continue as new well before Temporal's warnings (10,240 events)
@@ -82,27 +87,44 @@ class PaymentCycle:
         self._set(opened=await self._step(acts.open_cycle, OpenCycle(period=period)))
         self._set(step="armando lotes")
         batch_ids: dict[UUID, None] = {}  # ordered, without repeats
+        # Before this patch only the first build call picked up unsent batches, so a later
+        # call retried after committing some returned without them: they were never sent.
+        sends_unsent = workflow.patched(PATCH_UNSENT)
         first = True
         while True:
             built = await self._step(
                 acts.build_batches,
-                BuildBatches(period=period, max_batches=BATCHES_PER_STEP, include_unsent=first),
+                BuildBatches(
+                    period=period,
+                    max_batches=BATCHES_PER_STEP,
+                    include_unsent=first and not sends_unsent,
+                ),
             )
             first = False
             batch_ids.update(dict.fromkeys(built.batch_ids))
             self._set(batches_built=len(batch_ids))
             if not built.more:
                 break
-        pending = list(batch_ids)
+        if sends_unsent:
+            # Every batch built and never sent, whatever step, attempt or cycle built it.
+            unsent = await self._step(acts.unsent_batches, ListUnsentBatches(period=period))
+            batch_ids.update(dict.fromkeys(unsent.batch_ids))
+            self._set(batches_built=len(batch_ids))
         self._set(step="enviando al banco")
-        for start in range(0, len(pending), SUBMIT_IN_PARALLEL):
-            chunk = pending[start : start + SUBMIT_IN_PARALLEL]
-            await asyncio.gather(
-                *(self._step(acts.submit_batch, SubmitBatch(batch_id=b)) for b in chunk)
-            )
-            self._set(batches_submitted=self.view.batches_submitted + len(chunk))
+        await self._submit(list(batch_ids))
         self._set(step="esperando al banco")
         self._set(waiting_since=workflow.now())
+
+    async def _submit(self, batch_ids: list[UUID]) -> None:
+        for start in range(0, len(batch_ids), SUBMIT_IN_PARALLEL):
+            chunk = batch_ids[start : start + SUBMIT_IN_PARALLEL]
+            await asyncio.gather(
+                *(
+                    self._step(PaymentCycleActivities.submit_batch, SubmitBatch(batch_id=b))
+                    for b in chunk
+                )
+            )
+            self._set(batches_submitted=self.view.batches_submitted + len(chunk))
 
     async def wait_for_the_bank(self, params: PaymentCycleInput) -> None:
         limit = timedelta(hours=params.bank_wait_hours)
@@ -111,6 +133,14 @@ class PaymentCycle:
                 PaymentCycleActivities.poll_bank, PollBank(period=params.period)
             )
             self._set(progress=progress)
+            if progress.unsent_batches and workflow.patched(PATCH_UNSENT):
+                # Built after the listing above (a build whose answer was lost, still
+                # running in payments): sent now, not stranded.
+                unsent = await self._step(
+                    PaymentCycleActivities.unsent_batches, ListUnsentBatches(period=params.period)
+                )
+                self._set(batches_built=self.view.batches_built + len(unsent.batch_ids))
+                await self._submit(unsent.batch_ids)
             if progress.in_flight == 0:
                 return
             since = self.view.waiting_since or workflow.now()

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from services.payments.cycle import cycle_service
+from services.payments.cycle import AlertBounds, cycle_service
 from services.payments.labels import ORDER_STATES
-from services.payments.ledger import ACCOUNT_NAMES, EXPENSE, ledger_service
+from services.payments.ledger import ACCOUNT_NAMES, EXPENSE
 from services.payments.periods import parse_period
 from services.payments.schemas import (
     AccountBalanceOut,
@@ -18,7 +18,7 @@ from services.payments.schemas import (
     TransferOut,
 )
 from shared.contracts.payments import PERIOD_PATTERN, CycleProgress
-from shared.http.deps import Session
+from shared.http.deps import Runtime, Session
 
 router = APIRouter(prefix="/v1/cycles/{period}", tags=["ciclo de pagos"])
 
@@ -30,8 +30,10 @@ PeriodPath = Annotated[str, Path(pattern=PERIOD_PATTERN, description="Mes, AAAA-
     summary="Avance del ciclo de pagos del mes",
     responses={404: {"description": "No hay ciclo de pagos para ese mes"}},
 )
-async def cycle_progress(period: PeriodPath, db: Session) -> CycleProgress:
-    return await cycle_service.progress(db, parse_period(period))
+async def cycle_progress(period: PeriodPath, db: Session, runtime: Runtime) -> CycleProgress:
+    return await cycle_service.progress(
+        db, parse_period(period), alerts=AlertBounds.of(runtime.settings)
+    )
 
 
 @router.get(
@@ -62,8 +64,10 @@ async def cycle_transfers(
     "/cuadratura",
     summary="Cuadratura del mes: devengado, pagado, pendiente y caducado, con sus controles",
 )
-async def cuadratura(period: PeriodPath, db: Session) -> CuadraturaOut:
-    report = await ledger_service.balance_report(db, parse_period(period))
+async def cuadratura(period: PeriodPath, db: Session, runtime: Runtime) -> CuadraturaOut:
+    report = await cycle_service.books(
+        db, parse_period(period), alerts=AlertBounds.of(runtime.settings)
+    )
     return CuadraturaOut(
         period=period,
         balanced=report.balanced,

@@ -36,6 +36,8 @@ RANDOM_REJECT = ("AC06", "Cuenta bloqueada")
 WRONG_COUNT = ("AM18", "NbOfTxs no coincide con el número de transferencias del archivo")
 WRONG_CONTROL_SUM = ("AM10", "CtrlSum no coincide con la suma de los montos del archivo")
 DUPLICATE_FILE = ("AM05", "Archivo duplicado: ya se recibió un archivo con este MsgId")
+NO_FUNDS = ("AM04", "Fondos insuficientes en la cuenta de cargo")
+BAD_SIGNATURE = "FF01: la firma del archivo no se pudo verificar; no se recibió"
 # What a misconfigured gateway sends: a declaration of an encoding no parser knows.
 GARBLED = b'<?xml version="1.0" encoding="ISO-8859-99"?><Document>\xe1</Document>'
 
@@ -78,6 +80,12 @@ class BankFaults(BaseModel):
     # A share of settled transfers (by seed and id) is debited, then rejected (RJCT AC04)
     # by a later status report.
     debit_then_reject_ratio: float = Field(0.0, ge=0, le=1)
+    # The gateway refuses every new file when it is uploaded (422, its signature does not
+    # verify): nothing is kept, nothing will be answered.
+    refuse_files: bool = False
+    # Every new file is accepted, then rejected whole by a status report that lists no
+    # transfer (group RJCT AM04: no funds in the paying account).
+    reject_whole_files: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,20 @@ def plan_answers(
     if refusal is not None:
         lines = [_rejected(t, refusal) for t in file.transfers]
         return [[_status_report(received, receipt, "E1", "RJCT", lines, now)]]
+    if faults.reject_whole_files:
+        code, text = NO_FUNDS
+        report = StatusReport(
+            message_id=f"{receipt}-E1",
+            original_message_id=file.message_id,
+            group_status="RJCT",
+            original_count=received.declared_count,
+            original_control_sum=received.declared_control_sum,
+            transactions=(),
+            group_reason_code=code,
+            group_reason_text=text,
+        )
+        content = write_pain002(report, created_at=now)
+        return [[OutgoingMessage(report.message_id, "pain.002", content)]]
     lines = [verdict(t, faults) for t in file.transfers]
     if faults.partial and len(lines) > 1:
         half = math.ceil(len(lines) / 2)

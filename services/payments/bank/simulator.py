@@ -29,6 +29,7 @@ from pydantic import ValidationError
 from services.payments.bank import BankMessage
 from services.payments.bank.dropbox import AcceptedFile, BankDropbox
 from services.payments.bank.faults import (
+    BAD_SIGNATURE,
     BankFaults,
     duplicate_answer,
     plan_answers,
@@ -55,13 +56,23 @@ class BankSimulator:
         self.faults = faults
         self._lock = asyncio.Lock()
         self._answering: set[asyncio.Task[None]] = set()
+        # What tests measure: uploads under way at once (the most seen), and how many times
+        # each MsgId was uploaded.
+        self.uploading = 0
+        self.most_uploading = 0
+        self.uploads: dict[str, int] = {}
 
     async def receive(self, file_name: str, content: bytes) -> tuple[str, bool]:
         """Store a new file and schedule its answers; returns (receipt, already known)."""
         received = parse_pain001(content)
         receipt = receipt_for(received.file.message_id)
+        message_id = received.file.message_id
+        self.uploads[message_id] = self.uploads.get(message_id, 0) + 1
         async with self._lock:
             known = await asyncio.to_thread(self.dropbox.accepted, receipt)
+            if known is None and self.faults.refuse_files:
+                log.info("bank_file_refused_injected", message_id=message_id)
+                raise ValidationFailed(f"Archivo rechazado: {BAD_SIGNATURE}")
             if known is not None:
                 log.info("bank_file_resubmitted", receipt=receipt)
                 if self.faults.reject_resubmissions:
@@ -167,11 +178,25 @@ def _router() -> APIRouter:
         if len(content) > MAX_FILE_BYTES:
             raise ValidationFailed("El archivo supera el tamaño máximo de 50 MB")
         file_name = unquote(x_nombre_archivo)[:255]
-        receipt, known = await _simulator(request).receive(file_name, content)
-        delay = _simulator(request).faults.response_delay_seconds
-        if delay and not known:
-            await asyncio.sleep(delay)
+        simulator = _simulator(request)
+        simulator.uploading += 1
+        simulator.most_uploading = max(simulator.most_uploading, simulator.uploading)
+        try:
+            receipt, known = await simulator.receive(file_name, content)
+            delay = simulator.faults.response_delay_seconds
+            if delay and not known:
+                await asyncio.sleep(delay)
+        finally:
+            simulator.uploading -= 1
         return JSONResponse({"recibo": receipt, "duplicado": known}, status_code=202)
+
+    @router.get("/estadisticas", summary="Envíos recibidos: cuántos a la vez, cuántos por MsgId")
+    async def statistics(request: Request) -> dict[str, Any]:
+        simulator = _simulator(request)
+        return {
+            "uploads_max_concurrent": simulator.most_uploading,
+            "uploads": simulator.uploads,
+        }
 
     @router.get("/mensajes", summary="Mensajes enviados por el banco, desde un cursor")
     async def list_messages(
@@ -313,6 +338,16 @@ def parse_arguments(settings: Settings, argv: Sequence[str] | None = None) -> ar
         help="fracción de transferencias cargadas y después rechazadas por otro pain.002",
     )
     parser.add_argument(
+        "--rechazar-archivos",
+        action="store_true",
+        help="rechaza todo archivo nuevo al recibirlo (422: firma no verificada)",
+    )
+    parser.add_argument(
+        "--rechazar-archivos-enteros",
+        action="store_true",
+        help="acepta cada archivo nuevo y lo rechaza entero después (RJCT AM04, sin fondos)",
+    )
+    parser.add_argument(
         "--referencias-repetidas",
         action="store_true",
         help="cada camt.054 da la misma referencia del banco a todos sus cargos",
@@ -337,6 +372,8 @@ def faults_from_arguments(arguments: argparse.Namespace) -> BankFaults:
         reject_resubmissions=arguments.rechazar_reenvios,
         reject_and_debit_ratio=arguments.rechazar_y_cargar,
         debit_then_reject_ratio=arguments.cargar_y_rechazar,
+        refuse_files=arguments.rechazar_archivos,
+        reject_whole_files=arguments.rechazar_archivos_enteros,
     )
 
 

@@ -154,6 +154,105 @@ async def unsent_batches(session: AsyncSession, period: date) -> Sequence[Batch]
     ).all()
 
 
+async def unsent_batch_ids(session: AsyncSession, up_to: date) -> Sequence[UUID]:
+    """Batches built and never queued for the bank, of every cycle up to `up_to`."""
+    return (
+        await session.scalars(
+            select(Batch.id)
+            .where(Batch.state == "built", Batch.cycle_period <= up_to)
+            .order_by(Batch.seq)
+        )
+    ).all()
+
+
+async def queue_batch(session: AsyncSession, batch_id: UUID) -> None:
+    """The cycle asked for the batch to be sent: the submitter takes it from here."""
+    await session.execute(
+        update(Batch)
+        .where(Batch.id == batch_id, Batch.state == "built")
+        .values(state="queued", queued_at=func.now(), next_attempt_at=None)
+    )
+
+
+CLAIM_DUE = text(
+    """
+    UPDATE batches SET next_attempt_at = now() + make_interval(secs => :lease),
+        submit_attempts = submit_attempts + 1
+    WHERE id IN (
+        SELECT id FROM batches
+        WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+        ORDER BY seq LIMIT :n
+        FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id, submit_attempts
+    """
+)
+
+
+async def claim_due(
+    session: AsyncSession, n: int, lease_seconds: float
+) -> Sequence[tuple[UUID, int]]:
+    """Up to `n` queued batches whose turn it is, leased to this submitter for
+    `lease_seconds` (another replica takes them if this one dies); (id, attempt)."""
+    rows = await session.execute(CLAIM_DUE, {"n": n, "lease": lease_seconds})
+    return [(batch_id, int(attempt)) for batch_id, attempt in rows.all()]
+
+
+async def retry_later(session: AsyncSession, batch_id: UUID, seconds: float, error: str) -> None:
+    await session.execute(
+        text(
+            "UPDATE batches SET next_attempt_at = now() + make_interval(secs => :s), "
+            "last_error = :e WHERE id = :id AND state = 'queued'"
+        ),
+        {"id": batch_id, "s": seconds, "e": error[:300]},
+    )
+
+
+BATCH_STATES = text(
+    "SELECT state, count(*) FROM batches WHERE cycle_period <= :period "
+    "AND (state IN ('built', 'queued') OR cycle_period = :period) GROUP BY state"
+)
+
+
+async def batch_states(session: AsyncSession, period: date) -> dict[str, int]:
+    """Batches by state: the unsent and queued of every cycle up to `period`, the rest of
+    `period`'s."""
+    rows = await session.execute(BATCH_STATES, {"period": period})
+    return {state: int(count) for state, count in rows.all()}
+
+
+STRANDED = """
+    SELECT count(*) FROM batch_lines l JOIN batches b ON b.id = l.batch_id
+    WHERE b.state IN ('built', 'queued') AND b.created_at <= now() - make_interval(secs => :age)
+"""
+OVERDUE_IN_FLIGHT = """
+    SELECT count(*) FROM batch_lines l JOIN batches b ON b.id = l.batch_id
+    WHERE l.status IN ('sent', 'accepted') AND b.state = 'submitted'
+      AND b.submitted_at <= now() - make_interval(secs => :age)
+"""
+OF_CYCLES_UP_TO = " AND b.cycle_period <= :period"
+OF_MONTH = " AND l.period = :period"
+
+
+async def stranded_orders(
+    session: AsyncSession, period: date, *, older_than_seconds: float, of_month: bool = False
+) -> int:
+    """Orders in batches built (or queued) and not accepted by the bank for longer than the
+    bound: of the cycles up to `period`, or (`of_month`) the orders of that month."""
+    statement = STRANDED + (OF_MONTH if of_month else OF_CYCLES_UP_TO)
+    found = await session.execute(text(statement), {"period": period, "age": older_than_seconds})
+    return int(found.scalar_one())
+
+
+async def overdue_in_flight(
+    session: AsyncSession, period: date, *, older_than_seconds: float, of_month: bool = False
+) -> int:
+    """Transfers the bank received and has not answered for longer than the bound."""
+    statement = OVERDUE_IN_FLIGHT + (OF_MONTH if of_month else OF_CYCLES_UP_TO)
+    found = await session.execute(text(statement), {"period": period, "age": older_than_seconds})
+    return int(found.scalar_one())
+
+
 async def get_batch(session: AsyncSession, batch_id: UUID, *, lock: bool = False) -> Batch | None:
     return await session.get(Batch, batch_id, with_for_update=lock)
 
@@ -171,10 +270,21 @@ async def batch_lines(session: AsyncSession, batch_id: UUID) -> list[BatchLine]:
 
 
 async def mark_submitted(session: AsyncSession, batch_id: UUID, receipt: str | None) -> None:
+    """The bank has the file (a refusal already applied is never overwritten; a file the
+    bank answered before its receipt came gets the receipt now)."""
     await session.execute(
         update(Batch)
-        .where(Batch.id == batch_id, Batch.state == "built")
-        .values(state="submitted", receipt=receipt, submitted_at=func.now())
+        .where(
+            Batch.id == batch_id,
+            Batch.state.in_(("built", "queued"))
+            | ((Batch.state == "submitted") & Batch.receipt.is_(None)),
+        )
+        .values(
+            state="submitted",
+            receipt=receipt,
+            submitted_at=func.coalesce(Batch.submitted_at, func.now()),
+            last_error=None,
+        )
     )
 
 

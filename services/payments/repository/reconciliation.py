@@ -63,6 +63,12 @@ ANSWERED_LINES = text(
 
 REFUSE_BATCH = text("UPDATE batches SET state = 'refused' WHERE id = :batch_id")
 
+# The bank answers about a file: it has it, even if the upload's own answer was lost.
+RECEIVED = text(
+    "UPDATE batches SET state = 'submitted', submitted_at = coalesce(submitted_at, now()) "
+    "WHERE id = :batch_id AND state IN ('built', 'queued')"
+)
+
 ACCEPT_LINES = text(
     "UPDATE batch_lines SET status = 'accepted', updated_at = now() "
     "WHERE batch_id = :batch_id AND status = 'sent' AND end_to_end_id = ANY(CAST(:ids AS text[]))"
@@ -214,6 +220,10 @@ async def settled_among(
 async def answered_lines(session: AsyncSession, batch_id: UUID) -> int:
     """How many of the batch's transfers the bank accepted or debited."""
     return int((await session.execute(ANSWERED_LINES, {"batch_id": batch_id})).scalar_one())
+
+
+async def mark_received(session: AsyncSession, batch_id: UUID) -> None:
+    await session.execute(RECEIVED, {"batch_id": batch_id})
 
 
 async def refuse_batch(session: AsyncSession, batch_id: UUID) -> None:

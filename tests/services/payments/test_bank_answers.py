@@ -62,9 +62,17 @@ async def send_one_batch(env: CycleEnv) -> BatchSubmitted:
         subjects.CYCLE_BUILD, BuildBatches(period=PERIOD, max_batches=1), BatchesBuilt
     )
     (batch_id,) = built.batch_ids
-    return await env.bus.request(
+    submitted = await env.bus.request(
         subjects.BATCH_SUBMIT, SubmitBatch(batch_id=batch_id), BatchSubmitted
     )
+
+    # Payments sends it by itself, right after: wait until the bank has it.
+    async def state() -> str:
+        ((found,),) = await env.sql("SELECT state FROM batches WHERE id = :b", b=batch_id)
+        return str(found)
+
+    await eventually(state, until=lambda s: s == "submitted")
+    return submitted
 
 
 async def poll(env: CycleEnv) -> CycleProgress:
