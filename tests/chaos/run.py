@@ -60,9 +60,10 @@ class ChaosConfig:
         bank = self.bank_kinds
         if bank is None:
             bank = BANK_KINDS if self.mode == "dinero" else ()
+        # Lifecycle: a round for day one's facts, then one per programme month.
         return draw_plan(
             self.seed,
-            self.rounds,
+            self.rounds + (1 if self.mode == "ciclo-de-vida" else 0),
             kinds=kinds,
             bank_kinds=bank,
             window=self.fault_window,
