@@ -93,6 +93,14 @@ async def test_the_cli_runs_the_months_cycle_and_the_family_sees_its_payment(
     books = familias(settings, "pagos", "cuadratura", period, "--json")
     assert books.returncode == 0, books.stderr
     assert json.loads(books.stdout)["balanced"] is True
+    # Nothing the bank contradicted, nothing stranded on the way to it.
+    issues = familias(settings, "pagos", "problemas", "--mes", period, "--json")
+    assert issues.returncode == 0, issues.stderr
+    assert json.loads(issues.stdout) == []
+    now = familias(settings, "pagos", "avance", period, "--json")
+    assert now.returncode == 0, now.stderr
+    live = json.loads(now.stdout)["cycle"]["progress"]
+    assert (live["stranded_orders"], live["unsent_batches"], live["in_flight"]) == (0, 0, 0)
 
     # The payments officer's page: the cycle, the books and the rejection, down to the family.
     page = await supervision.get("/pagos", params={"mes": period})
