@@ -30,6 +30,7 @@ from tests.services.payments.test_payment_cycle import (
     families,
 )
 from tests.support.bank import set_faults
+from tests.support.histories import keep_history
 from tests.support.waiting import eventually
 
 PERIOD = "2030-01"
@@ -67,6 +68,7 @@ async def test_batches_a_build_committed_before_failing_are_sent_not_stranded(
             # ran out: 36 s here instead of the 72 h a real cycle waits.
             handle = await env.start(PERIOD, bank_wait_hours=0.01)
             view = await handle.result()
+        await keep_history(handle, "payment-cycle-unsent-after-failed-build")
 
         assert calls == 3
         assert view.progress is not None
@@ -136,7 +138,8 @@ async def test_a_file_the_bank_refuses_whole_goes_back_to_pending_and_a_restart_
         await families(env, 5, date(2030, 1, 1), seed=12)
         set_faults(env.bank_url, delay_seconds=0, **{fault: True})
 
-        refused = await env.run_cycle(PERIOD)  # the cycle ends; it does not fail
+        # The cycle ends; it does not fail.
+        refused = await env.run_cycle(PERIOD, history=f"payment-cycle-{fault.replace('_', '-')}")
 
         assert refused.progress is not None
         assert (refused.progress.refused_batches, refused.progress.in_flight) == (1, 0)
