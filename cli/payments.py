@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -147,7 +148,7 @@ def balance(
         console.print(accounts)
     if not books["balanced"]:
         for problem in books["problems"]:
-            errors.print(f"[red bold]NO CUADRA:[/red bold] {problem}")
+            errors.print(f"[red bold]NO CUADRA:[/red bold] {escape(problem)}")
         raise typer.Exit(ExitCode.FAILED)
     if not as_json:
         console.print("[green]La cuadratura del mes está correcta.[/green]")
@@ -188,9 +189,11 @@ def issues(
             table.add_row(
                 issue["id"],
                 issue["period"],
-                f"{issue['kind_label']}: {issue['detail']}",
+                escape(f"{issue['kind_label']}: {issue['detail']}"),
                 _clp(issue["amount"]) if issue["amount"] is not None else "",
-                f"{resolved} ({issue['resolved_by']})" if resolved else "[red]abierto[/red]",
+                escape(f"{resolved} ({issue['resolved_by']})")
+                if resolved
+                else "[red]abierto[/red]",
             )
         console.print(table)
         if not found:
@@ -308,7 +311,7 @@ def _show(answer: dict[str, Any], as_json: bool) -> None:
     if view.get("timed_out"):
         errors.print("[red]El banco no respondió todas las transferencias en el plazo.[/red]")
     for problem in progress.get("problems") or []:
-        errors.print(f"[red]Revisar con el banco:[/red] {problem}")
+        errors.print(f"[red]Revisar con el banco:[/red] {escape(problem)}")
 
 
 def _clp(amount: int) -> str:

@@ -19,7 +19,7 @@ def describe(issue: PaymentIssue) -> str:
     kind = ISSUE_KINDS.get(issue.kind, issue.kind)
     return (
         f"Problema de pago sin resolver ({kind}): {issue.detail} "
-        f"[familias pagos resolver {issue.id}]"
+        f"— se resuelve con: familias pagos resolver {issue.id}"
     )
 
 
