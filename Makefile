@@ -8,12 +8,13 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 PYTEST_ARGS ?=
 
-.PHONY: help install run test test-slow test-ui lint format lock bench clean
+.PHONY: help install run test test-slow test-ui chaos lint format lock bench clean
 
 help:
 	@echo "make run        inicia todo el sistema con datos de demostración (Ctrl-C lo detiene)"
 	@echo "make test       ejecuta la suite de pruebas"
 	@echo "make test-slow  pruebas lentas: caos y carga"
+	@echo "make chaos      suite de caos, ambos modos (SEMILLAS=\"1 2 3\"; tabla en bench/RESULTS.md)"
 	@echo "make test-ui    pruebas de la consola en Chromium (Playwright)"
 	@echo "make lint       ruff, mypy e import-linter"
 	@echo "make bench      benchmarks (resultados en bench/RESULTS.md)"
@@ -56,6 +57,13 @@ test-ui: $(STAMP)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow $(PYTEST_ARGS)
+
+# The chaos suite's long runs (tests/chaos/README.md): per seed, the money mode and the
+# lifecycle mode; each appends its invariant table to bench/RESULTS.md. Exit 1 if any fails.
+SEMILLAS ?= 1 2 3
+CHAOS_ARGS ?=
+chaos: $(STAMP)
+	$(PY) -m tests.chaos --modo ambos $(foreach s,$(SEMILLAS),--semilla $(s)) --registrar $(CHAOS_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .

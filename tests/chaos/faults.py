@@ -112,11 +112,12 @@ class FaultPlan:
 
     def describe(self) -> list[str]:
         lines = []
-        for number, faults in enumerate(self.rounds, start=1):
-            bank = self.bank[number - 1] if number <= len(self.bank) else []
+        for number, faults in enumerate(self.rounds):
+            name = f"ronda {number}" if number else "preparación"
+            bank = self.bank[number] if number < len(self.bank) else []
             if bank:
-                lines.append(f"ronda {number}, banco: " + ", ".join(LABELS[k] for k in bank))
-            lines += [f"ronda {number}: {fault.describe()}" for fault in faults]
+                lines.append(f"{name}, banco: " + ", ".join(LABELS[k] for k in bank))
+            lines += [f"{name}: {fault.describe()}" for fault in faults]
         return lines
 
 
@@ -128,9 +129,11 @@ def draw_plan(
     bank_kinds: Sequence[Kind] = (),
     window: float = 20.0,
     extra: int = 0,
+    bank_from: int = 1,
 ) -> FaultPlan:
     """Every kind once, dealt over the rounds in a seeded order, plus `extra` more drawn at
-    random; each at a seeded moment of its round. Every bank kind in at least one round."""
+    random; each at a seeded moment of its round. Every bank kind in at least one round from
+    `bank_from` on (round 0 sets the population up: no payment cycle runs in it)."""
     rng = random.Random(seed)
     chosen = list(kinds) + [rng.choice(list(kinds)) for _ in range(extra)]
     rng.shuffle(chosen)
@@ -142,9 +145,10 @@ def draw_plan(
     bank: list[list[Kind]] = [[] for _ in range(rounds)]
     dealt = list(bank_kinds)
     rng.shuffle(dealt)
+    cycles = max(rounds - bank_from, 1)
     for index, kind in enumerate(dealt):
-        bank[index % rounds].append(kind)
-    for kinds_of_round in bank:
+        bank[bank_from + index % cycles].append(kind)
+    for kinds_of_round in bank[bank_from:]:
         for kind in bank_kinds:
             if kind not in kinds_of_round and kind is not Kind.BANK_CRASH and rng.random() < 0.25:
                 kinds_of_round.append(kind)

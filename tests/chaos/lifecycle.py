@@ -87,7 +87,8 @@ class LifecycleRun:
     async def burst(self) -> int:
         """Representatives changed for a few families: intake writes, then the relay dies."""
         rng = random.Random(self.seed * 31 + len(self.notes))
-        chosen = rng.sample(self.households, min(15, len(self.households)))
+        known = [h for h in self.households if h.family.id is not None]
+        chosen = rng.sample(known, min(15, len(known)))
         self._toggle = not self._toggle
         async with self.stack.http("intake") as intake:
             await bounded(

@@ -70,7 +70,8 @@ class MoneyRun:
     async def burst(self) -> int:
         """A burst of writes with events (representatives changed), for the relay fault."""
         rng = random.Random(self.seed * 31 + len(self.rounds))
-        chosen = rng.sample(self.population, min(15, len(self.population)))
+        committed = [f for f in self.population if "commitment" in f.facts]
+        chosen = rng.sample(committed, min(15, len(committed)))
         self._toggle = not self._toggle
         async with self.stack.http("intake") as intake:
             await bounded(
@@ -82,26 +83,30 @@ class MoneyRun:
         rng = random.Random(self.seed)
         self.population = population(rng, self.families, prefix=f"CAOS{self.seed}")
         today = local_day(await self.stack.now(), self.stack.settings.timezone)
-        async with self.stack.http("intake") as intake:
-            started = time.monotonic()
-            await import_families(
-                intake, self.population, comuna="Conchalí", cohort_year=today.year
-            )
-            await bounded(self.population, lambda f: commit(intake, f, today))
-            self.say(
-                f"{len(self.population)} familias importadas y comprometidas en "
-                f"{time.monotonic() - started:.0f} s"
-            )
-        payees = await self.wait_payees(len(self.population), timeout=180)
-        self.say(f"{payees} beneficiarios en pagos")
+        started = time.monotonic()
+        timed = asyncio.create_task(injector.run_round(self.plan.rounds[0]))
+        try:
+            async with self.stack.http("intake") as intake:
+                await import_families(
+                    intake, self.population, comuna="Conchalí", cohort_year=today.year
+                )
+                await bounded(self.population, lambda f: commit(intake, f, today))
+            payees = await self.wait_payees(len(self.population), timeout=180)
+        finally:
+            await timed
+        await self.stack.heal()
+        self.say(
+            f"{len(self.population)} familias importadas y comprometidas, {payees} "
+            f"beneficiarios en pagos, en {time.monotonic() - started:.0f} s"
+        )
         periods = []
-        for number, faults in enumerate(self.plan.rounds):
+        for number, faults in enumerate(self.plan.rounds[1:]):
             period = _add_months(FIRST_PERIOD, number)
             label = f"{period:%Y-%m}"
             periods.append(label)
             round_ = Round(label)
             self.rounds.append(round_)
-            bank = self.plan.bank[number] if number < len(self.plan.bank) else []
+            bank = self.plan.bank[number + 1] if number + 1 < len(self.plan.bank) else []
             started = time.monotonic()
             await injector.bank_faults(bank)
             timed = asyncio.create_task(injector.run_round(faults))

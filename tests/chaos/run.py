@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,16 +54,16 @@ class ChaosConfig:
     label: str = ""
 
     def plan(self) -> FaultPlan:
-        kinds = self.kinds
-        if kinds is None:
-            kinds = MONEY_KINDS if self.mode == "dinero" else LIFECYCLE_KINDS
+        possible = MONEY_KINDS if self.mode == "dinero" else LIFECYCLE_KINDS
+        kinds = [k for k in self.kinds if k in possible] if self.kinds is not None else possible
         bank = self.bank_kinds
         if bank is None:
             bank = BANK_KINDS if self.mode == "dinero" else ()
-        # Lifecycle: a round for day one's facts, then one per programme month.
+        # Round 0 sets the population up (the nómina, commitments; in lifecycle mode
+        # diagnoses and plans too), then one round per payment cycle or programme month.
         return draw_plan(
             self.seed,
-            self.rounds + (1 if self.mode == "ciclo-de-vida" else 0),
+            self.rounds + 1,
             kinds=kinds,
             bank_kinds=bank,
             window=self.fault_window,
@@ -127,7 +127,13 @@ def commit_id() -> str:
     return result.stdout.strip() or "desconocido"
 
 
-async def run(config: ChaosConfig, *, say: Callable[[str], None] = print) -> ChaosReport:
+After = Callable[[ChaosStack, Bus], Awaitable[None]]
+
+
+async def run(
+    config: ChaosConfig, *, say: Callable[[str], None] = print, after: After | None = None
+) -> ChaosReport:
+    """The run; `after(stack, bus)` runs once the table is made, the stack still up."""
     started = time.monotonic()
     plan = config.plan()
     for line in plan.describe():
@@ -143,6 +149,8 @@ async def run(config: ChaosConfig, *, say: Callable[[str], None] = print) -> Cha
         bus = await Bus.connect(stack.settings, name="caos", wait_seconds=60)
         try:
             report = await _drive(config, plan, stack, bus, say, started)
+            if after is not None:
+                await after(stack, bus)
         finally:
             await bus.close()
         report.data_dir = data_dir

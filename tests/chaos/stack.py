@@ -106,7 +106,7 @@ class ChaosStack:
             with journal.open("a", encoding="utf-8") as out:
                 out.write(f"{datetime.now(UTC):%H:%M:%S.%f} {message}\n")
 
-        self.local.supervisor.say = say
+        self.local.supervisor.say = say  # type: ignore[method-assign]
         self.say = say
 
     @property
