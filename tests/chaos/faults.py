@@ -224,7 +224,17 @@ class Injector:
     async def inject(self, fault: Fault) -> None:
         kind = fault.kind
         if kind is Kind.NATS_STOPPED:
+            # Right after writes, so relays are publishing when NATS goes: rows they had
+            # published but not marked sent go out again after the window, as new messages.
+            written = await self.burst()
             await asyncio.to_thread(self.stack.stop_gracefully, "nats")
+            self.say(f"  {written} escrituras; NATS detenido justo después")
+            await asyncio.sleep(fault.hold)
+            await self._revive("nats")
+        elif kind is Kind.NATS_KILLED:
+            written = await self.burst()
+            await asyncio.to_thread(self.stack.crash, "nats")
+            self.say(f"  {written} escrituras; NATS muerto justo después")
             await asyncio.sleep(fault.hold)
             await self._revive("nats")
         elif kind is Kind.EVENTS_DUPLICATED:

@@ -73,6 +73,9 @@ def chaos_settings(data_dir: Path, **overrides: Any) -> Settings:
         bank_timeout_seconds=BANK_TIMEOUT_SECONDS,
         # The families are fictitious and many: no Apoyo Familiar caseload limit in the way.
         caseload_max_active=500,
+        # Many files per cycle (a thousand orders make ten): building, sending and reading
+        # batches in parallel is where a crash strands money.
+        payments_batch_size=100,
     )
     return base.model_copy(update=overrides)
 
