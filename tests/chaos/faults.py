@@ -184,7 +184,7 @@ BANK_NORMAL: dict[str, Any] = {
     "crash_after_accept": False,
 }
 
-Burst = Callable[[], Awaitable[int]]
+Burst = Callable[[int], Awaitable[int]]  # how many writes → how many were made
 
 
 class Injector:
@@ -223,25 +223,24 @@ class Injector:
 
     async def inject(self, fault: Fault) -> None:
         kind = fault.kind
-        if kind is Kind.NATS_STOPPED:
-            # Right after writes, so relays are publishing when NATS goes: rows they had
-            # published but not marked sent go out again after the window, as new messages.
-            written = await self.burst()
-            await asyncio.to_thread(self.stack.stop_gracefully, "nats")
-            self.say(f"  {written} escrituras; NATS detenido justo después")
-            await asyncio.sleep(fault.hold)
-            await self._revive("nats")
-        elif kind is Kind.NATS_KILLED:
-            written = await self.burst()
-            await asyncio.to_thread(self.stack.crash, "nats")
-            self.say(f"  {written} escrituras; NATS muerto justo después")
+        if kind in (Kind.NATS_STOPPED, Kind.NATS_KILLED):
+            # In the middle of a burst of writes, so a relay is publishing when NATS goes:
+            # rows it published but could not mark sent go out again when NATS is back —
+            # after the duplicate window (stopped) as new messages.
+            writes = asyncio.create_task(self.burst(150))
+            await asyncio.sleep(self.rng.uniform(0.05, 0.3))
+            if kind is Kind.NATS_STOPPED:
+                await asyncio.to_thread(self.stack.stop_gracefully, "nats")
+            else:
+                await asyncio.to_thread(self.stack.crash, "nats")
+            self.say(f"  NATS caído en medio de {await writes} escrituras")
             await asyncio.sleep(fault.hold)
             await self._revive("nats")
         elif kind is Kind.EVENTS_DUPLICATED:
             copies = await self.duplicate_events(int(fault.hold))
             self.say(f"  {copies} copias publicadas en desorden")
         elif kind is Kind.KILL_RELAY_AFTER_WRITES:
-            written = await self.burst()
+            written = await self.burst(15)
             await asyncio.to_thread(self.stack.crash, fault.target)
             self.say(f"  {written} escrituras; {fault.target} muerto justo después")
             await asyncio.sleep(fault.hold)

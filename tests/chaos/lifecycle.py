@@ -84,11 +84,11 @@ class LifecycleRun:
     notes: list[str] = field(default_factory=list)
     _toggle: bool = True
 
-    async def burst(self) -> int:
+    async def burst(self, size: int) -> int:
         """Representatives changed for a few families: intake writes, then the relay dies."""
         rng = random.Random(self.seed * 31 + len(self.notes))
         known = [h for h in self.households if h.family.id is not None]
-        chosen = rng.sample(known, min(15, len(known)))
+        chosen = rng.sample(known, min(size, len(known)))
         self._toggle = not self._toggle
         async with self.stack.http("intake") as intake:
             await bounded(

@@ -67,11 +67,11 @@ class MoneyRun:
     population: list[ChaosFamily] = field(default_factory=list)
     _toggle: bool = True
 
-    async def burst(self) -> int:
+    async def burst(self, size: int) -> int:
         """A burst of writes with events (representatives changed), for the relay fault."""
         rng = random.Random(self.seed * 31 + len(self.rounds))
         committed = [f for f in self.population if "commitment" in f.facts]
-        chosen = rng.sample(committed, min(15, len(committed)))
+        chosen = rng.sample(committed, min(size, len(committed)))
         self._toggle = not self._toggle
         async with self.stack.http("intake") as intake:
             await bounded(
